@@ -1,0 +1,234 @@
+package dev.gatehouse.core;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import dev.gatehouse.spi.Config;
+
+/**
+ * The host's own settings: the {@code gatehouse.*} keys that belong to no plugin. Defaults are
+ * sized for media: a player paused for ten minutes must resume, not be cut.
+ */
+public class CoreConfig
+{
+    /**
+     * How the proxy speaks to upstreams.
+     */
+    public enum UpstreamProtocol
+    {
+        /** HTTP/1.1 only: what Plex, Jellyfin and most self-hosted apps speak. */
+        HTTP1,
+        /** HTTP/2 only: ALPN over TLS, prior knowledge (h2c) over plain HTTP. */
+        HTTP2,
+        /** Offer both over TLS and let the upstream choose; HTTP/1.1 over plain HTTP. */
+        AUTO
+    }
+
+    private URI upstream = URI.create("http://127.0.0.1:32400");
+    private Duration upstreamConnectTimeout = Duration.ofSeconds(5);
+    private Duration upstreamResponseTimeout = Duration.ofSeconds(60);
+    private Duration upstreamIdleTimeout = Duration.ofMinutes(15);
+    private int upstreamMaxConnections = 256;
+    private UpstreamProtocol upstreamProtocol = UpstreamProtocol.HTTP1;
+    private Path upstreamTrustStore;
+    private String upstreamTrustStorePassword = "";
+    private Duration clientIdleTimeout = Duration.ofMinutes(15);
+    private String via = "gatehouse";
+    private int redirectPort;
+    private String redirectHost = "";
+    private int tunnelPort;
+    private String tunnelHost = "127.0.0.1";
+    private boolean tlsSelfSigned = true;
+
+    public URI getUpstream()
+    {
+        return upstream;
+    }
+
+    @Config(value = "upstream", description = "where requests go: http://host:port or https://host:port")
+    public void setUpstream(URI upstream)
+    {
+        if (!"http".equals(upstream.getScheme()) && !"https".equals(upstream.getScheme()))
+            throw new IllegalArgumentException("the upstream must be an http:// or https:// URI");
+        if (upstream.getRawQuery() != null || upstream.getRawFragment() != null || upstream.getRawUserInfo() != null)
+            throw new IllegalArgumentException("the upstream URI takes a scheme, host, port and optional path only");
+        this.upstream = upstream;
+    }
+
+    public Duration getUpstreamConnectTimeout()
+    {
+        return upstreamConnectTimeout;
+    }
+
+    @Config(value = "upstream.connect-timeout", description = "how long to wait for a TCP and TLS connection to the upstream; past it, 502")
+    public void setUpstreamConnectTimeout(Duration upstreamConnectTimeout)
+    {
+        requirePositive(upstreamConnectTimeout);
+        this.upstreamConnectTimeout = upstreamConnectTimeout;
+    }
+
+    public Duration getUpstreamResponseTimeout()
+    {
+        return upstreamResponseTimeout;
+    }
+
+    @Config(value = "upstream.response-timeout", description = "how long the upstream may take to start its response once it has the whole request; past it, 504")
+    public void setUpstreamResponseTimeout(Duration upstreamResponseTimeout)
+    {
+        requirePositive(upstreamResponseTimeout);
+        this.upstreamResponseTimeout = upstreamResponseTimeout;
+    }
+
+    public Duration getUpstreamIdleTimeout()
+    {
+        return upstreamIdleTimeout;
+    }
+
+    @Config(value = "upstream.idle-timeout", description = "how long an upstream connection may carry no bytes, e.g. while a player is paused")
+    public void setUpstreamIdleTimeout(Duration upstreamIdleTimeout)
+    {
+        requirePositive(upstreamIdleTimeout);
+        this.upstreamIdleTimeout = upstreamIdleTimeout;
+    }
+
+    public int getUpstreamMaxConnections()
+    {
+        return upstreamMaxConnections;
+    }
+
+    @Config(value = "upstream.max-connections", description = "connections per upstream; each HTTP/1.1 stream holds one")
+    public void setUpstreamMaxConnections(int upstreamMaxConnections)
+    {
+        if (upstreamMaxConnections < 1)
+            throw new IllegalArgumentException("must be at least 1");
+        this.upstreamMaxConnections = upstreamMaxConnections;
+    }
+
+    public UpstreamProtocol getUpstreamProtocol()
+    {
+        return upstreamProtocol;
+    }
+
+    @Config(value = "upstream.protocol", description = "http1, http2 or auto")
+    public void setUpstreamProtocol(UpstreamProtocol upstreamProtocol)
+    {
+        this.upstreamProtocol = upstreamProtocol;
+    }
+
+    public Path getUpstreamTrustStore()
+    {
+        return upstreamTrustStore;
+    }
+
+    @Config(value = "upstream.trust-store", description = "extra CA certificates (PEM or PKCS12) trusted for https upstreams, besides the JDK's")
+    public void setUpstreamTrustStore(Path upstreamTrustStore)
+    {
+        this.upstreamTrustStore = upstreamTrustStore;
+    }
+
+    public String getUpstreamTrustStorePassword()
+    {
+        return upstreamTrustStorePassword;
+    }
+
+    @Config(value = "upstream.trust-store-password", description = "password of a PKCS12 trust store", secret = true)
+    public void setUpstreamTrustStorePassword(String upstreamTrustStorePassword)
+    {
+        this.upstreamTrustStorePassword = upstreamTrustStorePassword;
+    }
+
+    public Duration getClientIdleTimeout()
+    {
+        return clientIdleTimeout;
+    }
+
+    @Config(value = "client.idle-timeout", description = "how long a client connection may carry no bytes; applies to every Gatehouse listener")
+    public void setClientIdleTimeout(Duration clientIdleTimeout)
+    {
+        requirePositive(clientIdleTimeout);
+        this.clientIdleTimeout = clientIdleTimeout;
+    }
+
+    public String getVia()
+    {
+        return via;
+    }
+
+    @Config(value = "via", description = "the pseudonym in the Via header sent upstream (never the machine's host name); empty sends no Via")
+    public void setVia(String via)
+    {
+        if (!via.isEmpty() && !via.matches("[A-Za-z0-9._-]+"))
+            throw new IllegalArgumentException("use letters, digits, '.', '_' or '-' only");
+        this.via = via;
+    }
+
+    public int getRedirectPort()
+    {
+        return redirectPort;
+    }
+
+    @Config(value = "redirect.port", description = "plain-HTTP port that redirects browsers to HTTPS, e.g. 80; 0 is off")
+    public void setRedirectPort(int redirectPort)
+    {
+        requirePort(redirectPort);
+        this.redirectPort = redirectPort;
+    }
+
+    public String getRedirectHost()
+    {
+        return redirectHost;
+    }
+
+    @Config(value = "redirect.host", description = "address the redirect listener binds; empty is every interface")
+    public void setRedirectHost(String redirectHost)
+    {
+        this.redirectHost = redirectHost;
+    }
+
+    public int getTunnelPort()
+    {
+        return tunnelPort;
+    }
+
+    @Config(value = "tunnel.port", description = "plain-HTTP loopback port for a Cloudflare Tunnel (cloudflared -> http://localhost:PORT); 0 is off")
+    public void setTunnelPort(int tunnelPort)
+    {
+        requirePort(tunnelPort);
+        this.tunnelPort = tunnelPort;
+    }
+
+    public String getTunnelHost()
+    {
+        return tunnelHost;
+    }
+
+    @Config(value = "tunnel.host", description = "loopback address the tunnel listener binds")
+    public void setTunnelHost(String tunnelHost)
+    {
+        this.tunnelHost = tunnelHost;
+    }
+
+    public boolean isTlsSelfSigned()
+    {
+        return tlsSelfSigned;
+    }
+
+    @Config(value = "tls.self-signed", description = "when no keystore exists, generate a self-signed certificate for localhost so the first run works")
+    public void setTlsSelfSigned(boolean tlsSelfSigned)
+    {
+        this.tlsSelfSigned = tlsSelfSigned;
+    }
+
+    private static void requirePositive(Duration duration)
+    {
+        if (duration.isZero() || duration.isNegative())
+            throw new IllegalArgumentException("must be longer than zero");
+    }
+
+    private static void requirePort(int port)
+    {
+        if (port < 0 || port > 65535)
+            throw new IllegalArgumentException("a port is 0 (off) or 1-65535");
+    }
+}

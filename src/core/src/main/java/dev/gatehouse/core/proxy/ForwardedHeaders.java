@@ -1,0 +1,104 @@
+package dev.gatehouse.core.proxy;
+
+import java.util.Locale;
+import java.util.Set;
+
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+
+/**
+ * The forwarded headers the upstream receives, rebuilt from what the proxy knows rather than
+ * passed on from the client, which could have written anything in them.
+ *
+ * <p>Every incoming header that claims a client address, scheme or host is deleted first, in any
+ * spelling (servers such as PHP and some frameworks read {@code X_Forwarded_For} and
+ * {@code X.Forwarded.For} as the same variable). Then the proxy sets {@code X-Forwarded-For} and
+ * {@code X-Real-IP} to the client address Jetty resolved (the socket peer, or the real client when
+ * a client-identity plugin resolved one from trusted proxies), {@code X-Forwarded-Proto},
+ * {@code X-Forwarded-Host} (the public host: {@code Host} itself carries the upstream's own name)
+ * and {@code X-Forwarded-Port}.</p>
+ */
+public final class ForwardedHeaders
+{
+    /**
+     * Header names, lower case with {@code -} for {@code _} and {@code .}, that the proxy removes.
+     */
+    private static final Set<String> CLIENT_CLAIMS = Set.of(
+        "forwarded",
+        "x-forwarded-for",
+        "x-forwarded-host",
+        "x-forwarded-proto",
+        "x-forwarded-port",
+        "x-forwarded-prefix",
+        "x-forwarded-server",
+        "x-forwarded-ssl",
+        "x-forwarded-scheme",
+        "x-forwarded-protocol",
+        "x-url-scheme",
+        "front-end-https",
+        "x-real-ip",
+        "x-client-ip",
+        "x-cluster-client-ip",
+        "true-client-ip",
+        "cf-connecting-ip",
+        "cf-connecting-ipv6",
+        "fastly-client-ip",
+        "x-original-forwarded-for",
+        "x-proxyuser-ip"
+    );
+
+    private ForwardedHeaders()
+    {
+    }
+
+    /**
+     * @return whether the header claims something about the client and must not pass through
+     */
+    public static boolean isClientClaim(String name)
+    {
+        return CLIENT_CLAIMS.contains(canonical(name));
+    }
+
+    /**
+     * @return the name in lower case with {@code _} and {@code .} written as {@code -}
+     */
+    public static String canonical(String name)
+    {
+        return name.toLowerCase(Locale.ROOT).replace('_', '-').replace('.', '-');
+    }
+
+    /**
+     * Removes every client claim from the outgoing headers and sets the proxy's own.
+     */
+    public static void rebuild(Request clientToProxyRequest, HttpFields.Mutable outgoing)
+    {
+        for (var fields = outgoing.listIterator(); fields.hasNext(); )
+        {
+            if (isClientClaim(fields.next().getName()))
+                fields.remove();
+        }
+        String client = Request.getRemoteAddr(clientToProxyRequest);
+        String scheme = clientToProxyRequest.getHttpURI().getScheme();
+        if (scheme == null)
+            scheme = clientToProxyRequest.isSecure() ? "https" : "http";
+        outgoing.put(new HttpField("X-Forwarded-For", client));
+        outgoing.put(new HttpField("X-Real-IP", client));
+        outgoing.put(new HttpField("X-Forwarded-Proto", scheme));
+        String host = Request.getServerName(clientToProxyRequest);
+        int port = Request.getServerPort(clientToProxyRequest);
+        if (host != null && !host.isEmpty())
+        {
+            boolean defaultPort = port <= 0 || ("https".equals(scheme) && port == 443) || ("http".equals(scheme) && port == 80);
+            outgoing.put(new HttpField("X-Forwarded-Host", defaultPort ? host : host + ":" + port));
+        }
+        if (port > 0)
+            outgoing.put(new HttpField("X-Forwarded-Port", Integer.toString(port)));
+    }
+
+    static boolean isHost(HttpField field)
+    {
+        return field.getHeader() == HttpHeader.HOST;
+    }
+}

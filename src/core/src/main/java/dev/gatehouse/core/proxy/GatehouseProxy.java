@@ -1,0 +1,235 @@
+package dev.gatehouse.core.proxy;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import dev.gatehouse.core.CoreConfig;
+import dev.gatehouse.spi.UpstreamCustomizer;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.HttpClientTransport;
+import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
+import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
+import org.eclipse.jetty.io.ClientConnectionFactory;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.proxy.ProxyHandler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The reverse proxy of one route, with Jetty's traps removed:
+ * <ul>
+ *   <li>exactly one {@code User-Agent} (the client's): the upstream client sends none of its own;</li>
+ *   <li>one {@code Host} policy for HTTP/1.1 and HTTP/2 on both sides: the upstream always gets its
+ *       own authority as {@code Host} (so TLS names, virtual hosts and HTTP/2's
+ *       {@code :authority} agree) and the public host in {@code X-Forwarded-Host};</li>
+ *   <li>{@code Via} names a pseudonym, never the machine's host name;</li>
+ *   <li>forwarded headers rebuilt rather than passed on ({@link ForwardedHeaders});</li>
+ *   <li>a response-start timeout (504) separate from the long idle timeout that paused players need.</li>
+ * </ul>
+ * The client is built through {@link #newHttpClient()} and {@link #configureHttpClient}, never
+ * {@code setHttpClient}, which would skip the proxy's own protocol handlers.
+ */
+public class GatehouseProxy extends ProxyHandler.Reverse
+{
+    private static final Logger LOG = LoggerFactory.getLogger(GatehouseProxy.class);
+
+    private final Route route;
+    private final CoreConfig config;
+    private final List<UpstreamCustomizer> customizers;
+    private final SslContextFactory.Client upstreamTls;
+
+    /**
+     * @param upstreamTls TLS settings for https upstreams: verification on, trust as configured
+     */
+    public GatehouseProxy(Route route, CoreConfig config, SslContextFactory.Client upstreamTls, List<UpstreamCustomizer> customizers)
+    {
+        super(request -> rewrite(route, request));
+        this.route = route;
+        this.config = config;
+        this.customizers = List.copyOf(customizers);
+        this.upstreamTls = upstreamTls;
+        setUseServerThreadPool(true);
+        setViaHost(config.getVia());
+    }
+
+    public Route route()
+    {
+        return route;
+    }
+
+    static HttpURI rewrite(Route route, Request request)
+    {
+        URI upstream = route.uri();
+        HttpURI incoming = request.getHttpURI();
+        String basePath = upstream.getRawPath() == null ? "" : upstream.getRawPath();
+        if (basePath.endsWith("/"))
+            basePath = basePath.substring(0, basePath.length() - 1);
+        String path = incoming.getPath() == null || incoming.getPath().isEmpty() ? "/" : incoming.getPath();
+        return HttpURI.build()
+            .scheme(upstream.getScheme())
+            .host(upstream.getHost())
+            .port(route.port())
+            .path(basePath + path)
+            .query(incoming.getQuery())
+            .asImmutable();
+    }
+
+    @Override
+    protected HttpClient newHttpClient()
+    {
+        ClientConnector connector = new ClientConnector();
+        connector.setSslContextFactory(upstreamTls);
+        connector.setConnectTimeout(config.getUpstreamConnectTimeout());
+        connector.setIdleTimeout(config.getUpstreamIdleTimeout());
+        for (UpstreamCustomizer customizer : customizers)
+            customizer.customizeConnector(route, connector);
+        return new HttpClient(newTransport(connector));
+    }
+
+    private HttpClientTransport newTransport(ClientConnector connector)
+    {
+        ClientConnectionFactory.Info http1 = HttpClientConnectionFactory.HTTP11;
+        return switch (config.getUpstreamProtocol())
+        {
+            case HTTP1 -> new HttpClientTransportDynamic(connector, http1);
+            case HTTP2 -> new HttpClientTransportDynamic(connector, new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector)));
+            case AUTO -> new HttpClientTransportDynamic(connector, http1, new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector)));
+        };
+    }
+
+    @Override
+    protected void configureHttpClient(HttpClient client)
+    {
+        super.configureHttpClient(client);
+        // HttpClient puts its own agent first and the proxy then adds the client's: two headers.
+        client.setUserAgentField(null);
+        client.setConnectTimeout(config.getUpstreamConnectTimeout().toMillis());
+        client.setIdleTimeout(config.getUpstreamIdleTimeout().toMillis());
+        client.setMaxConnectionsPerDestination(config.getUpstreamMaxConnections());
+        // Plex sends long Set-Cookie-free but header-heavy responses; 16 KiB is Jetty's server cap too.
+        client.setMaxResponseHeadersSize(16 * 1024);
+        client.setName("upstream-" + route.routeName());
+        for (UpstreamCustomizer customizer : customizers)
+            customizer.customizeClient(route, client);
+    }
+
+    @Override
+    protected void copyRequestHeaders(Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest)
+    {
+        super.copyRequestHeaders(clientToProxyRequest, proxyToServerRequest);
+        proxyToServerRequest.headers(headers ->
+        {
+            // The upstream's own authority, whatever the client's protocol: an HTTP/2 client has
+            // no Host header at all and an HTTP/2 upstream rejects a Host that differs from
+            // :authority. The public host travels in X-Forwarded-Host.
+            headers.put(HttpHeader.HOST, upstreamAuthority());
+            ForwardedHeaders.rebuild(clientToProxyRequest, headers);
+        });
+    }
+
+    private String upstreamAuthority()
+    {
+        URI upstream = route.uri();
+        boolean defaultPort = upstream.getPort() < 0 ||
+            ("https".equals(upstream.getScheme()) && upstream.getPort() == 443) ||
+            ("http".equals(upstream.getScheme()) && upstream.getPort() == 80);
+        return defaultPort ? upstream.getHost() : upstream.getHost() + ":" + upstream.getPort();
+    }
+
+    @Override
+    protected void addProxyHeaders(Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest)
+    {
+        // Jetty's own Forwarded header would carry host=null for HTTP/2 clients and the
+        // client-controlled chain; ForwardedHeaders already wrote the rebuilt set.
+        if (!getViaHost().isEmpty())
+            addViaHeader(clientToProxyRequest, proxyToServerRequest);
+    }
+
+    @Override
+    protected void sendProxyToServerRequest(Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest, Response proxyToClientResponse, Callback proxyToClientCallback)
+    {
+        for (UpstreamCustomizer customizer : customizers)
+            customizer.customizeRequest(route, clientToProxyRequest, proxyToServerRequest);
+        armResponseTimeout(proxyToServerRequest);
+        super.sendProxyToServerRequest(clientToProxyRequest, proxyToServerRequest, proxyToClientResponse, proxyToClientCallback);
+    }
+
+    /**
+     * The idle timeout must be long (paused players), so a silent upstream is caught by a separate
+     * timer that starts once the whole request was sent (an upload may take hours) and stops when
+     * the response starts. A {@link TimeoutException} makes {@link ProxyHandler} answer 504.
+     */
+    private void armResponseTimeout(org.eclipse.jetty.client.Request proxyToServerRequest)
+    {
+        long timeout = config.getUpstreamResponseTimeout().toMillis();
+        Scheduler scheduler = getHttpClient().getScheduler();
+        Scheduler.Task[] task = new Scheduler.Task[1];
+        proxyToServerRequest.onRequestSuccess(request ->
+        {
+            synchronized (task)
+            {
+                if (task[0] == null)
+                    task[0] = scheduler.schedule(() -> request.abort(new TimeoutException("no response from upstream within " + timeout + " ms")), timeout, TimeUnit.MILLISECONDS);
+            }
+        });
+        proxyToServerRequest.onResponseBegin(response -> cancel(task));
+        proxyToServerRequest.onComplete(result -> cancel(task));
+    }
+
+    private static void cancel(Scheduler.Task[] task)
+    {
+        synchronized (task)
+        {
+            if (task[0] != null)
+                task[0].cancel();
+            else
+                task[0] = () -> false;
+        }
+    }
+
+    @Override
+    protected HttpField filterServerToProxyResponseField(HttpField serverToProxyResponseField)
+    {
+        // The upstream's own Via, if any, is its business; keep the rest as sent.
+        return serverToProxyResponseField;
+    }
+
+    @Override
+    protected void onServerToProxyResponseFailure(Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest, org.eclipse.jetty.client.Response serverToProxyResponse, Response proxyToClientResponse, Callback proxyToClientCallback, Throwable failure)
+    {
+        // The reason goes to the log, for the operator; the client gets a bare status.
+        if (!proxyToClientResponse.isCommitted())
+            LOG.warn("{} {} via route {}: upstream failed: {}", clientToProxyRequest.getMethod(), Request.getPathInContext(clientToProxyRequest), route.routeName(), describe(failure));
+        else if (LOG.isDebugEnabled())
+            LOG.debug("upstream failed after the response was committed", failure);
+        super.onServerToProxyResponseFailure(clientToProxyRequest, proxyToServerRequest, serverToProxyResponse, proxyToClientResponse, proxyToClientCallback, failure);
+    }
+
+    static String describe(Throwable failure)
+    {
+        StringBuilder text = new StringBuilder();
+        Set<Throwable> seen = new java.util.HashSet<>();
+        for (Throwable cause = failure; cause != null && seen.add(cause); cause = cause.getCause())
+        {
+            if (!text.isEmpty())
+                text.append(" <- ");
+            text.append(cause.getClass().getSimpleName());
+            if (cause.getMessage() != null)
+                text.append(": ").append(cause.getMessage());
+        }
+        return text.toString();
+    }
+}
