@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 final class Listeners
 {
     static final String TUNNEL_CONNECTOR_NAME = "gatehouse-tunnel";
-    static final String SELF_SIGNED_KEYSTORE = "etc/gatehouse/self-signed-localhost.p12";
+    static final String SELF_SIGNED_KEYSTORE = SelfSignedCertificate.DEFAULT_PATH;
     private static final Logger LOG = LoggerFactory.getLogger(Listeners.class);
 
     private Listeners()

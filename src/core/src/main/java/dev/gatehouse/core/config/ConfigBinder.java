@@ -165,24 +165,29 @@ public final class ConfigBinder
      */
     public void reportUnknownKeys(Set<String> pluginIds, Set<String> reservedPrefixes)
     {
+        Set<String> knownFirstSegments = new java.util.HashSet<>(pluginIds);
+        for (String bound : boundKeys.keySet())
+            knownFirstSegments.add(firstSegment(bound.substring(NAMESPACE.length())));
         for (String key : new TreeMap<>(properties).keySet())
         {
             if (!key.startsWith(NAMESPACE) || boundKeys.containsKey(key) || reservedPrefixes.stream().anyMatch(key::startsWith))
                 continue;
-            Optional<String> suggestion = Suggestions.closest(key, boundKeys.keySet());
-            if (suggestion.isPresent())
-            {
-                problems.add(key, "unknown property; did you mean " + suggestion.get() + "?");
-                continue;
-            }
             String rest = key.substring(NAMESPACE.length());
-            int dot = rest.indexOf('.');
-            String pluginId = dot < 0 ? null : rest.substring(0, dot);
-            if (pluginId != null && !pluginIds.contains(pluginId) && boundKeys.keySet().stream().noneMatch(k -> k.startsWith(NAMESPACE + pluginId + ".")))
-                problems.add(key, "unknown property: no enabled plugin has the id '" + pluginId + "' (enable its module: --add-modules=gatehouse-" + pluginId + ")");
+            String first = firstSegment(rest);
+            Optional<String> suggestion = Suggestions.closest(rest, boundKeys.keySet().stream().map(k -> k.substring(NAMESPACE.length())).toList());
+            if (suggestion.isPresent())
+                problems.add(key, "unknown property; did you mean " + NAMESPACE + suggestion.get() + "?");
+            else if (rest.indexOf('.') > 0 && !knownFirstSegments.contains(first))
+                problems.add(key, "unknown property: no enabled plugin has the id '" + first + "' (is its module enabled? --add-modules=gatehouse-" + first + ")");
             else
                 problems.add(key, "unknown property");
         }
+    }
+
+    private static String firstSegment(String rest)
+    {
+        int dot = rest.indexOf('.');
+        return dot < 0 ? rest : rest.substring(0, dot);
     }
 
     /**

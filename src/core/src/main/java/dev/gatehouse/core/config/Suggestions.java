@@ -25,8 +25,8 @@ final class Suggestions
                 bestDistance = distance;
             }
         }
-        // A typo changes a few characters; beyond a third of the key it is another key.
-        int tolerance = Math.max(2, unknown.length() / 3);
+        // A typo changes a few characters; more than that and it is another key altogether.
+        int tolerance = Math.max(1, Math.min(3, unknown.length() / 4));
         return best != null && bestDistance <= tolerance ? Optional.of(best) : Optional.empty();
     }
 

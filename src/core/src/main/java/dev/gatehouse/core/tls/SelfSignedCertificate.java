@@ -51,6 +51,37 @@ public final class SelfSignedCertificate
     }
 
     /**
+     * The default keystore path of the gatehouse-tls module, relative to {@code jetty.base}.
+     */
+    public static final String DEFAULT_PATH = "etc/gatehouse/self-signed-localhost.p12";
+
+    /**
+     * Called by {@code etc/gatehouse-tls.xml} before Jetty's ssl-context module loads the keystore.
+     * Creates the self-signed keystore when the configured path is Gatehouse's default and the file
+     * is missing; refuses, with a message saying what to configure, when any other configured
+     * keystore is missing.
+     *
+     * @param selfSigned the text of {@code gatehouse.tls.self-signed}
+     */
+    public static void ensureKeyStore(String base, String keyStorePath, String selfSigned) throws IOException, GeneralSecurityException
+    {
+        Path path = Path.of(base).resolve(keyStorePath).normalize();
+        if (Files.exists(path))
+            return;
+        boolean isDefault = path.equals(Path.of(base).resolve(DEFAULT_PATH).normalize());
+        if (isDefault && !"false".equals(selfSigned == null ? null : selfSigned.trim()))
+        {
+            loadOrCreate(path);
+            org.slf4j.LoggerFactory.getLogger(SelfSignedCertificate.class).warn(
+                "No certificate configured: created a self-signed certificate for localhost in {}. Browsers will warn; set jetty.sslContext.keyStorePath and jetty.sslContext.keyStorePassword for a real one.", path);
+            return;
+        }
+        throw new dev.gatehouse.core.config.InvalidConfigurationException(java.util.List.of(
+            "jetty.sslContext.keyStorePath: the keystore " + path + " does not exist. Point jetty.sslContext.keyStorePath at your PKCS12 certificate" +
+                (isDefault ? ", or remove gatehouse.tls.self-signed=false to generate a self-signed one for localhost" : "")));
+    }
+
+    /**
      * @return the keystore at {@code path}, generated first if the file does not exist
      */
     public static KeyStore loadOrCreate(Path path) throws IOException, GeneralSecurityException
