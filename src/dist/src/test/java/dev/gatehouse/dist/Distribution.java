@@ -1,0 +1,234 @@
+package dev.gatehouse.dist;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The assembled distribution, run as users run it: {@code java -jar $JETTY_HOME/start.jar} in a
+ * base, as a separate process whose output is captured.
+ */
+final class Distribution implements AutoCloseable
+{
+    static final Path HOME = Path.of(System.getProperty("gatehouse.dist.home", "target/jetty-home-12.1.12")).toAbsolutePath();
+    static final Path BUILT_BASE = Path.of(System.getProperty("gatehouse.dist.base", "target/jetty-base")).toAbsolutePath();
+    static final Path TARBALL = Path.of(System.getProperty("gatehouse.dist.tarball", "target/gatehouse-base.tar.gz")).toAbsolutePath();
+
+    private final Path base;
+    private final List<Process> processes = new ArrayList<>();
+
+    private Distribution(Path base)
+    {
+        this.base = base;
+    }
+
+    /**
+     * @return a fresh base, unpacked from the tarball users get
+     */
+    static Distribution fromTarball() throws Exception
+    {
+        Path directory = Files.createTempDirectory("gatehouse-dist");
+        run(directory, List.of("tar", "xzf", TARBALL.toString(), "-C", directory.toString()), Duration.ofSeconds(60));
+        return new Distribution(directory.resolve("gatehouse-base"));
+    }
+
+    /**
+     * @return an empty directory to use as a user's own, new base
+     */
+    static Distribution emptyBase() throws Exception
+    {
+        return new Distribution(Files.createTempDirectory("gatehouse-user-base"));
+    }
+
+    Path base()
+    {
+        return base;
+    }
+
+    static int freePort() throws IOException
+    {
+        try (ServerSocket socket = new ServerSocket(0))
+        {
+            return socket.getLocalPort();
+        }
+    }
+
+    /**
+     * Runs start.jar to completion (e.g. {@code --add-modules}) and returns its output.
+     */
+    Result startJar(String... arguments) throws Exception
+    {
+        List<String> command = command(List.of(), arguments);
+        return run(base, command, Duration.ofMinutes(2));
+    }
+
+    /**
+     * Starts Gatehouse and waits for its banner.
+     */
+    Running start(List<String> jvmOptions, String... arguments) throws Exception
+    {
+        ProcessBuilder builder = new ProcessBuilder(command(jvmOptions, arguments)).directory(base.toFile()).redirectErrorStream(true);
+        Process process = builder.start();
+        processes.add(process);
+        Running running = new Running(process);
+        running.awaitOutput("Gatehouse started", Duration.ofSeconds(60));
+        return running;
+    }
+
+    /**
+     * Starts start.jar and waits for it to exit, for configurations that must be refused.
+     */
+    Result startExpectingExit(String... arguments) throws Exception
+    {
+        return run(base, command(List.of(), arguments), Duration.ofSeconds(90));
+    }
+
+    private List<String> command(List<String> jvmOptions, String... arguments)
+    {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-jar");
+        command.add(HOME.resolve("start.jar").toString());
+        command.add("jetty.home=" + HOME);
+        command.add("jetty.base=" + base);
+        command.addAll(List.of(arguments));
+        return command;
+    }
+
+    static Result run(Path directory, List<String> command, Duration timeout) throws Exception
+    {
+        Process process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true).start();
+        Output output = new Output(process);
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
+        {
+            process.destroyForcibly();
+            throw new AssertionError("did not finish within " + timeout + ": " + command + "\n" + output.text());
+        }
+        output.join();
+        return new Result(process.exitValue(), output.text());
+    }
+
+    @Override
+    public void close() throws Exception
+    {
+        for (Process process : processes)
+        {
+            process.destroy();
+            if (!process.waitFor(20, TimeUnit.SECONDS))
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        try (Stream<Path> files = Files.walk(base.getParent().getFileName().toString().startsWith("gatehouse-dist") ? base.getParent() : base))
+        {
+            files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+        }
+        catch (UncheckedIOException | IOException ignored)
+        {
+            // temporary files
+        }
+    }
+
+    record Result(int exitCode, String output)
+    {
+    }
+
+    /**
+     * A running Gatehouse process.
+     */
+    static final class Running
+    {
+        private final Process process;
+        private final Output output;
+
+        Running(Process process)
+        {
+            this.process = process;
+            this.output = new Output(process);
+        }
+
+        long pid()
+        {
+            return process.pid();
+        }
+
+        String output()
+        {
+            return output.text();
+        }
+
+        void awaitOutput(String text, Duration timeout) throws InterruptedException
+        {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!output.text().contains(text))
+            {
+                if (!process.isAlive())
+                    throw new AssertionError("Gatehouse exited with " + process.exitValue() + " before '" + text + "':\n" + output.text());
+                if (System.nanoTime() > deadline)
+                    throw new AssertionError("no '" + text + "' within " + timeout + ":\n" + output.text());
+                Thread.sleep(50);
+            }
+        }
+
+        /**
+         * @return the resident set size of the process in bytes, from /proc
+         */
+        long residentBytes() throws IOException
+        {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status")))
+            {
+                if (line.startsWith("VmRSS:"))
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+            throw new IllegalStateException("no VmRSS");
+        }
+    }
+
+    /**
+     * Collects a process's output on a thread of its own, so the process never blocks on a full pipe.
+     */
+    static final class Output
+    {
+        private final StringBuffer text = new StringBuffer();
+        private final Thread reader;
+
+        Output(Process process)
+        {
+            reader = new Thread(() ->
+            {
+                try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
+                {
+                    String line;
+                    while ((line = lines.readLine()) != null)
+                        text.append(line).append('\n');
+                }
+                catch (IOException ignored)
+                {
+                    // the process ended
+                }
+            }, "output-" + process.pid());
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        String text()
+        {
+            return text.toString();
+        }
+
+        void join() throws InterruptedException
+        {
+            reader.join(10_000);
+        }
+    }
+}
