@@ -21,6 +21,7 @@ import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -69,6 +70,16 @@ public final class GatehouseHarness implements AutoCloseable
     public static Builder builder()
     {
         return new Builder();
+    }
+
+    /**
+     * @return the buffers acquired and never released, when built with {@link Builder#trackBuffers()}
+     */
+    public String bufferLeaks()
+    {
+        if (!(server.getByteBufferPool() instanceof ArrayByteBufferPool.Tracking tracking))
+            throw new IllegalStateException("build the harness with trackBuffers()");
+        return tracking.getLeaks().isEmpty() ? "" : tracking.dumpLeaks();
     }
 
     public Server server()
@@ -202,6 +213,7 @@ public final class GatehouseHarness implements AutoCloseable
         private final Map<String, String> properties = new LinkedHashMap<>();
         private final List<GatehousePlugin<?>> plugins = new ArrayList<>();
         private Path base;
+        private boolean trackBuffers;
 
         public Builder upstream(URI upstream)
         {
@@ -217,6 +229,16 @@ public final class GatehouseHarness implements AutoCloseable
         public Builder plugin(GatehousePlugin<?> plugin)
         {
             plugins.add(plugin);
+            return this;
+        }
+
+        /**
+         * Uses Jetty's tracking buffer pool for the server and the upstream clients, so that a test
+         * can assert that no buffer leaked ({@link GatehouseHarness#bufferLeaks()}).
+         */
+        public Builder trackBuffers()
+        {
+            this.trackBuffers = true;
             return this;
         }
 
@@ -248,7 +270,7 @@ public final class GatehouseHarness implements AutoCloseable
             }
             QueuedThreadPool threads = new QueuedThreadPool();
             threads.setName("gatehouse");
-            Server server = new Server(threads);
+            Server server = new Server(threads, null, trackBuffers ? new ArrayByteBufferPool.Tracking() : new ArrayByteBufferPool());
             HttpConfiguration httpConfig = new HttpConfiguration();
             httpConfig.setSendServerVersion(false);
             HttpConfiguration sslHttpConfig = new HttpConfiguration(httpConfig);

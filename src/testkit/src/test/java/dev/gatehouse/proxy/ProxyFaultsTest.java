@@ -1,0 +1,115 @@
+package dev.gatehouse.proxy;
+
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.util.concurrent.TimeUnit;
+
+import dev.gatehouse.testkit.GatehouseHarness;
+import dev.gatehouse.testkit.StandInUpstream;
+import dev.gatehouse.testkit.TestCertificates;
+import org.eclipse.jetty.client.ContentResponse;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What a client sees when the upstream fails: a bare status, quickly, and nothing internal.
+ */
+class ProxyFaultsTest
+{
+    @Test
+    void upstreamDownIsA502WithinASecond() throws Exception
+    {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0))
+        {
+            closedPort = socket.getLocalPort();
+        }
+        try (GatehouseHarness gatehouse = GatehouseHarness.builder().property("gatehouse.upstream", "http://127.0.0.1:" + closedPort).start())
+        {
+            for (var client : new org.eclipse.jetty.client.HttpClient[]{gatehouse.http1(), gatehouse.http2()})
+            {
+                long start = System.nanoTime();
+                ContentResponse response = client.newRequest(gatehouse.uri("/library/sections")).timeout(10, TimeUnit.SECONDS).send();
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertEquals(502, response.getStatus());
+                assertEquals("502 Bad Gateway\n", response.getContentAsString());
+                assertTrue(millis < 1000, "took " + millis + " ms");
+            }
+        }
+    }
+
+    @Test
+    void upstreamWithAnUntrustedCertificateIsA502() throws Exception
+    {
+        TestCertificates.Authority trusted = TestCertificates.newAuthority("Trusted CA");
+        TestCertificates.Authority other = TestCertificates.newAuthority("Other CA");
+        try (StandInUpstream upstream = StandInUpstream.tls(other.issue("127.0.0.1", "127.0.0.1"), false);
+             GatehouseHarness gatehouse = GatehouseHarness.builder()
+                 .upstream(upstream.uri())
+                 .property("gatehouse.upstream.trust-store", trusted.writePem(Files.createTempDirectory("ca").resolve("ca.pem")).toString())
+                 .start())
+        {
+            ContentResponse response = gatehouse.http1().newRequest(gatehouse.uri("/")).timeout(10, TimeUnit.SECONDS).send();
+            assertEquals(502, response.getStatus());
+            assertFalse(response.getContentAsString().contains("127.0.0.1"));
+            assertFalse(response.getContentAsString().contains("Exception"));
+            assertTrue(upstream.requests().isEmpty());
+        }
+    }
+
+    @Test
+    void upstreamWithACertificateForAnotherNameIsA502() throws Exception
+    {
+        TestCertificates.Authority ca = TestCertificates.newAuthority("Test CA");
+        try (StandInUpstream upstream = StandInUpstream.tls(ca.issue("other.test", "other.test"), false);
+             GatehouseHarness gatehouse = GatehouseHarness.builder()
+                 .upstream(upstream.uri())
+                 .property("gatehouse.upstream.trust-store", ca.writePem(Files.createTempDirectory("ca").resolve("ca.pem")).toString())
+                 .start())
+        {
+            assertEquals(502, gatehouse.http2().newRequest(gatehouse.uri("/")).timeout(10, TimeUnit.SECONDS).send().getStatus());
+        }
+    }
+
+    @Test
+    void upstreamSilentPastTheResponseTimeoutIsA504AtThatTimeout() throws Exception
+    {
+        try (StandInUpstream upstream = StandInUpstream.plain();
+             GatehouseHarness gatehouse = GatehouseHarness.builder()
+                 .upstream(upstream.uri())
+                 .property("gatehouse.upstream.response-timeout", "1s")
+                 .start())
+        {
+            long start = System.nanoTime();
+            ContentResponse response = gatehouse.http1().newRequest(gatehouse.uri("/stall/5000")).timeout(20, TimeUnit.SECONDS).send();
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(504, response.getStatus());
+            assertEquals("504 Gateway Timeout\n", response.getContentAsString());
+            assertTrue(millis >= 900 && millis < 4000, "took " + millis + " ms for a 1 s timeout");
+
+            // An upstream that answers within the timeout is not cut, on the same connection pool.
+            assertEquals(200, gatehouse.http1().newRequest(gatehouse.uri("/stall/200")).timeout(20, TimeUnit.SECONDS).send().getStatus());
+        }
+    }
+
+    @Test
+    void aResponseThatStartedIsNotCutByTheResponseTimeout() throws Exception
+    {
+        // The response-start timer stops at the first byte of the response: a slow stream that
+        // outlives it (a paused player, an SSE stream) is governed by the idle timeouts only.
+        try (StandInUpstream upstream = StandInUpstream.plain();
+             GatehouseHarness gatehouse = GatehouseHarness.builder()
+                 .upstream(upstream.uri())
+                 .property("gatehouse.upstream.response-timeout", "1s")
+                 .start())
+        {
+            upstream.handler(new SlowStreamHandler(5, 400));
+            ContentResponse response = gatehouse.http2().newRequest(gatehouse.uri("/slow")).timeout(20, TimeUnit.SECONDS).send();
+            assertEquals(200, response.getStatus());
+            assertEquals("tick 0\ntick 1\ntick 2\ntick 3\ntick 4\n", response.getContentAsString());
+        }
+    }
+}

@@ -1,0 +1,250 @@
+package dev.gatehouse.proxy;
+
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32;
+
+import dev.gatehouse.testkit.GatehouseHarness;
+import dev.gatehouse.testkit.StandInUpstream;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.InputStreamResponseListener;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.NetworkConnector;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Bodies stream both ways with backpressure: ranges, uploads, paused readers, aborted clients.
+ * The multi-gigabyte and -Xmx256m cases are in the distribution's StreamingIT.
+ */
+class ProxyStreamingTest
+{
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"h1", "h2"})
+    void rangeRequestsReturnTheRightBytesAnd206(String protocol) throws Exception
+    {
+        try (StandInUpstream upstream = StandInUpstream.plain();
+             GatehouseHarness gatehouse = GatehouseHarness.builder().upstream(upstream.uri()).start())
+        {
+            HttpClient client = protocol.equals("h2") ? gatehouse.http2() : gatehouse.http1();
+            ContentResponse response = client.newRequest(gatehouse.uri("/bytes/10000000"))
+                .headers(h -> h.put("Range", "bytes=5000000-5000999").put("If-Range", "\"bytes-10000000\""))
+                .send();
+            assertEquals(206, response.getStatus());
+            assertEquals("bytes 5000000-5000999/10000000", response.getHeaders().get("Content-Range"));
+            assertEquals("bytes", response.getHeaders().get("Accept-Ranges"));
+            assertArrayEquals(expected(5_000_000, 1000), response.getContent());
+            assertEquals("\"bytes-10000000\"", upstream.lastRequest().header("If-Range"));
+
+            ContentResponse suffix = client.newRequest(gatehouse.uri("/bytes/1000")).headers(h -> h.put("Range", "bytes=-10")).send();
+            assertEquals(206, suffix.getStatus());
+            assertArrayEquals(expected(990, 10), suffix.getContent());
+
+            assertEquals(416, client.newRequest(gatehouse.uri("/bytes/1000")).headers(h -> h.put("Range", "bytes=5000-")).send().getStatus());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}, expect-100 {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"h1,false", "h1,true", "h2,false", "h2,true"})
+    void uploadsStreamThroughIntact(String protocol, boolean expect100) throws Exception
+    {
+        long size = 64L << 20;
+        try (StandInUpstream upstream = StandInUpstream.plain();
+             GatehouseHarness gatehouse = GatehouseHarness.builder().upstream(upstream.uri()).start())
+        {
+            HttpClient client = protocol.equals("h2") ? gatehouse.http2() : gatehouse.http1();
+            PatternContent body = new PatternContent(size);
+            Request request = client.newRequest(gatehouse.uri("/upload")).method("POST").body(body).timeout(60, TimeUnit.SECONDS);
+            if (expect100)
+                request.headers(h -> h.put("Expect", "100-continue"));
+            ContentResponse response = request.send();
+            assertEquals(200, response.getStatus(), response.getContentAsString());
+            assertEquals("bytes=" + size + " crc=" + Long.toHexString(PatternContent.crc(size)) + "\n", response.getContentAsString());
+        }
+    }
+
+    @Test
+    void aPausedReaderHoldsTheUpstreamBackInsteadOfFillingMemory() throws Exception
+    {
+        long size = 1L << 30;
+        try (StandInUpstream upstream = StandInUpstream.plain();
+             GatehouseHarness gatehouse = GatehouseHarness.builder().upstream(upstream.uri()).start())
+        {
+            InputStreamResponseListener listener = new InputStreamResponseListener();
+            gatehouse.http1().newRequest(gatehouse.uri("/bytes/" + size)).send(listener);
+            Response response = listener.get(10, TimeUnit.SECONDS);
+            assertEquals(200, response.getStatus());
+            try (InputStream input = listener.getInputStream())
+            {
+                long read = readAndCheck(input, 0, 8L << 20);
+                Thread.sleep(2000);
+                long sentWhilePaused = upstream.bytesSent();
+                // What the upstream got rid of while the reader slept is bounded by socket and
+                // flow-control buffers, not by the 1 GiB body.
+                assertTrue(sentWhilePaused - read < 48L << 20, "upstream sent " + sentWhilePaused + " bytes while the client had read " + read);
+                Thread.sleep(1000);
+                assertTrue(upstream.bytesSent() - sentWhilePaused < 1L << 20, "the upstream kept sending while the reader was paused");
+                read += readAndCheck(input, read, 64L << 20);
+                assertEquals(72L << 20, read);
+            }
+        }
+    }
+
+    @Test
+    void aThousandClientAbortsLeakNoUpstreamConnectionAndNoBuffer() throws Exception
+    {
+        try (StandInUpstream upstream = StandInUpstream.plain();
+             GatehouseHarness gatehouse = GatehouseHarness.builder().upstream(upstream.uri()).trackBuffers().start())
+        {
+            HttpClient http1 = gatehouse.http1();
+            HttpClient http2 = gatehouse.http2();
+            Semaphore inFlight = new Semaphore(32);
+            List<CompletableFuture<Void>> aborted = new ArrayList<>();
+            for (int i = 0; i < 1000; i++)
+            {
+                inFlight.acquire();
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                aborted.add(done);
+                HttpClient client = i % 2 == 0 ? http1 : http2;
+                client.newRequest(gatehouse.uri("/bytes/" + (256L << 20)))
+                    .onResponseContentAsync((response, chunk, demander) ->
+                        // Abort as a player does when the user skips: mid-body, without reading on.
+                        response.abort(new Exception("client went away")))
+                    .send(result ->
+                    {
+                        inFlight.release();
+                        done.complete(null);
+                    });
+            }
+            CompletableFuture.allOf(aborted.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+            http1.stop();
+            http2.stop();
+            awaitTrue(() -> upstream.openConnections() == 0, 20_000, () -> "upstream still has " + upstream.openConnections() + " connections");
+            awaitTrue(() -> ((NetworkConnector)gatehouse.server().getConnectors()[0]).getConnectedEndPoints().isEmpty(), 20_000, () -> "client connections still open");
+            awaitTrue(() -> gatehouse.bufferLeaks().isEmpty(), 10_000, gatehouse::bufferLeaks);
+            assertEquals(1000, upstream.requests().size());
+        }
+    }
+
+    static long readAndCheck(InputStream input, long position, long count) throws Exception
+    {
+        byte[] buffer = new byte[64 * 1024];
+        long done = 0;
+        while (done < count)
+        {
+            int read = input.read(buffer, 0, (int)Math.min(buffer.length, count - done));
+            if (read < 0)
+                throw new AssertionError("the body ended at " + (position + done));
+            for (int i = 0; i < read; i++)
+            {
+                if (buffer[i] != StandInUpstream.patternByte(position + done + i))
+                    throw new AssertionError("wrong byte at " + (position + done + i));
+            }
+            done += read;
+        }
+        return done;
+    }
+
+    static void awaitTrue(java.util.function.BooleanSupplier condition, long millis, java.util.function.Supplier<String> message) throws InterruptedException
+    {
+        long deadline = System.currentTimeMillis() + millis;
+        while (!condition.getAsBoolean())
+        {
+            if (System.currentTimeMillis() > deadline)
+                throw new AssertionError(message.get());
+            Thread.sleep(50);
+        }
+    }
+
+    static byte[] expected(long start, int length)
+    {
+        byte[] bytes = new byte[length];
+        for (int i = 0; i < length; i++)
+            bytes[i] = StandInUpstream.patternByte(start + i);
+        return bytes;
+    }
+
+    /**
+     * A request body of {@code size} pattern bytes, produced as it is read: never held in memory.
+     */
+    static final class PatternContent implements Request.Content
+    {
+        private final long size;
+        private long position;
+
+        PatternContent(long size)
+        {
+            this.size = size;
+        }
+
+        static long crc(long size)
+        {
+            CRC32 crc = new CRC32();
+            byte[] buffer = new byte[64 * 1024];
+            for (long position = 0; position < size; position += buffer.length)
+            {
+                int length = (int)Math.min(buffer.length, size - position);
+                for (int i = 0; i < length; i++)
+                    buffer[i] = StandInUpstream.patternByte(position + i);
+                crc.update(buffer, 0, length);
+            }
+            return crc.getValue();
+        }
+
+        @Override
+        public long getLength()
+        {
+            return size;
+        }
+
+        @Override
+        public String getContentType()
+        {
+            return "application/octet-stream";
+        }
+
+        @Override
+        public synchronized Content.Chunk read()
+        {
+            if (position >= size)
+                return Content.Chunk.EOF;
+            int length = (int)Math.min(64 * 1024, size - position);
+            ByteBuffer buffer = ByteBuffer.allocate(length);
+            for (int i = 0; i < length; i++)
+                buffer.put(StandInUpstream.patternByte(position + i));
+            buffer.flip();
+            position += length;
+            return Content.Chunk.from(buffer, position >= size);
+        }
+
+        @Override
+        public void demand(Runnable demandCallback)
+        {
+            demandCallback.run();
+        }
+
+        @Override
+        public void fail(Throwable failure)
+        {
+        }
+
+        @Override
+        public boolean rewind()
+        {
+            return false;
+        }
+    }
+}
