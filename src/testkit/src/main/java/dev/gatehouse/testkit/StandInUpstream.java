@@ -93,6 +93,8 @@ public final class StandInUpstream implements AutoCloseable
                 : new ServerConnector(server, new HttpConnectionFactory(config));
         }
         connector.setHost(host);
+        // Like a media server: a paused player's connection is kept, not cut after Jetty's 30 s.
+        connector.setIdleTimeout(15 * 60 * 1000);
         server.addConnector(connector);
         server.setHandler(new Handler.Abstract.NonBlocking()
         {
