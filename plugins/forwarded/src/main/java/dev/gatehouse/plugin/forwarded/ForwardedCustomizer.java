@@ -76,7 +76,7 @@ public class ForwardedCustomizer extends AbstractLifeCycle implements HttpConfig
             LOG.info("gatehouse-forwarded: no proxy is trusted, so every client is its TCP peer and forwarded headers are only rebuilt for the upstream");
         else
             LOG.info("gatehouse-forwarded: internal proxies {}, trusted proxies {}, CF-Connecting-IP from {}, chain header {}",
-                settings.internal(), settings.trusted(), settings.cloudflareHops(), config.getHeader());
+                config.getInternalProxies(), config.getTrustedProxies(), config.getCfConnectingIpFrom(), config.getHeader());
         resolver = new ClientResolver(settings);
         super.doStart();
     }
