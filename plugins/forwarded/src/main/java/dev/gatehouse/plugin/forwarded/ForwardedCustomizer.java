@@ -129,6 +129,9 @@ public class ForwardedCustomizer extends AbstractLifeCycle implements HttpConfig
             return request;
         if (LOG.isDebugEnabled())
             LOG.debug("peer {}: {}", Addresses.format(peer.getAddress()), resolution);
+        // A trusted peer that forwarded nothing: the request already says all there is to say.
+        if (resolution.chain().length == 1 && resolution.scheme() == null && resolution.host() == null && resolution.port() < 0)
+            return request;
         return wrap(request, resolution);
     }
 
