@@ -71,11 +71,6 @@ final class ClientResolver
         this.settings = settings;
     }
 
-    Settings settings()
-    {
-        return settings;
-    }
-
     /**
      * @param peerAddress the TCP peer
      * @param peerPort the TCP peer's port

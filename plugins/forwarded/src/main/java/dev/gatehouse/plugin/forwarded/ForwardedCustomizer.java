@@ -205,9 +205,4 @@ public class ForwardedCustomizer extends AbstractLifeCycle implements HttpConfig
             }
         };
     }
-
-    ClientResolver resolver()
-    {
-        return resolver;
-    }
 }

@@ -1,8 +1,6 @@
 package dev.gatehouse.plugin.forwarded;
 
 import java.net.InetAddress;
-import java.util.Arrays;
-import java.util.List;
 
 /**
  * What the resolver concluded for one request from a trusted peer.
@@ -22,11 +20,6 @@ record Resolution(InetAddress client, int clientPort, InetAddress[] chain, Strin
      * The attribute under which the customized request exposes its resolution, for the upstream side.
      */
     static final String ATTRIBUTE = Resolution.class.getName();
-
-    List<InetAddress> chainList()
-    {
-        return Arrays.asList(chain);
-    }
 
     @Override
     public String toString()
