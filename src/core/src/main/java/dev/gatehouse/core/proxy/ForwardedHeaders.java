@@ -1,8 +1,12 @@
 package dev.gatehouse.core.proxy;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.Locale;
 import java.util.Set;
 
+import dev.gatehouse.spi.IpLiterals;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -79,7 +83,7 @@ public final class ForwardedHeaders
             if (isClientClaim(fields.next().getName()))
                 fields.remove();
         }
-        String client = Request.getRemoteAddr(clientToProxyRequest);
+        String client = clientAddress(clientToProxyRequest);
         String scheme = clientToProxyRequest.getHttpURI().getScheme();
         if (scheme == null)
             scheme = clientToProxyRequest.isSecure() ? "https" : "http";
@@ -95,6 +99,69 @@ public final class ForwardedHeaders
         }
         if (port > 0)
             outgoing.put(new HttpField("X-Forwarded-Port", Integer.toString(port)));
+    }
+
+    /**
+     * @return the client address as X-Forwarded-For and X-Real-IP carry it: dotted IPv4 (also for
+     * IPv4-mapped IPv6), IPv6 in RFC 5952 form without brackets or zone. Jetty's
+     * {@code Request.getRemoteAddr} would give {@code [0:0:0:0:0:0:0:1]}, which XFF readers
+     * (Plex, nginx realip without brackets, Envoy) do not take as an address.
+     */
+    static String clientAddress(Request request)
+    {
+        SocketAddress remote = request.getConnectionMetaData().getRemoteSocketAddress();
+        if (remote instanceof InetSocketAddress inet && !inet.isUnresolved() && inet.getAddress() != null)
+            return formatAddress(inet.getAddress());
+        String text = Request.getRemoteAddr(request);
+        if (text != null && text.length() > 1 && text.charAt(0) == '[' && text.charAt(text.length() - 1) == ']')
+            text = text.substring(1, text.length() - 1);
+        return text;
+    }
+
+    /**
+     * @return dotted IPv4, or RFC 5952 IPv6 (lower case, the longest run of two or more zero
+     * groups compressed, the first on a tie), never a zone
+     */
+    static String formatAddress(InetAddress address)
+    {
+        byte[] bytes = IpLiterals.normalize(address).getAddress();
+        if (bytes.length == 4)
+            return (bytes[0] & 0xff) + "." + (bytes[1] & 0xff) + "." + (bytes[2] & 0xff) + "." + (bytes[3] & 0xff);
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++)
+            groups[i] = (bytes[2 * i] & 0xff) << 8 | (bytes[2 * i + 1] & 0xff);
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; )
+        {
+            if (groups[i] != 0)
+            {
+                i++;
+                continue;
+            }
+            int start = i;
+            while (i < 8 && groups[i] == 0)
+                i++;
+            if (i - start > bestLength)
+            {
+                bestStart = start;
+                bestLength = i - start;
+            }
+        }
+        StringBuilder text = new StringBuilder(39);
+        for (int i = 0; i < 8; i++)
+        {
+            if (i == bestStart)
+            {
+                text.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (!text.isEmpty() && text.charAt(text.length() - 1) != ':')
+                text.append(':');
+            text.append(Integer.toHexString(groups[i]));
+        }
+        return text.toString();
     }
 
     static boolean isHost(HttpField field)
