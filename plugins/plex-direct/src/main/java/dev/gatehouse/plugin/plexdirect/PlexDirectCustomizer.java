@@ -11,6 +11,8 @@ import dev.gatehouse.spi.Upstream;
 import dev.gatehouse.spi.UpstreamCustomizer;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpCompliance;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.SocketAddressResolver;
@@ -94,11 +96,27 @@ final class PlexDirectCustomizer implements UpstreamCustomizer
         PlexDirectRoute route = routes.get(upstream.routeName());
         if (route == null)
             return;
+        proxyToServerRequest.onResponseHeader(PlexDirectCustomizer::keepFirstContentLength);
         proxyToServerRequest.onComplete(result ->
         {
             if (result.isFailed())
                 route.onUpstreamFailure(result.getFailure());
         });
+    }
+
+    /**
+     * The parser (see {@link #PLEX_COMPLIANCE}) lets a repeated, identical {@code Content-Length}
+     * through and the proxy would copy both to the client, which may refuse them as nginx does;
+     * the repeat is dropped here, before it is added to the response.
+     *
+     * @return whether to keep the field
+     */
+    static boolean keepFirstContentLength(org.eclipse.jetty.client.Response response, HttpField field)
+    {
+        if (field.getHeader() != HttpHeader.CONTENT_LENGTH)
+            return true;
+        String first = response.getHeaders().get(HttpHeader.CONTENT_LENGTH);
+        return first == null || !first.trim().equals(field.getValue().trim());
     }
 
     /**

@@ -54,6 +54,7 @@ final class PlexDirectRoute extends AbstractLifeCycle implements LifeCycle.Liste
     private static final long MIN_PROBE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long RETRY_UNREACHABLE_MILLIS = TimeUnit.SECONDS.toMillis(30);
     private static final long FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final String PERIODIC = "on the periodic check";
     private static final Pattern IDENTITY_FIELD = Pattern.compile("(machineIdentifier|version|claimed)\\s*[=:]\\s*\"([^\"]{0,128})\"");
 
     private final Upstream upstream;
@@ -146,7 +147,7 @@ final class PlexDirectRoute extends AbstractLifeCycle implements LifeCycle.Liste
         PlexDirectName name = nameFrom(certificate, server);
         if (name == null)
             throw new IllegalStateException(notPlexDirectMessage(server, certificate));
-        switchTo(name, certificate, "discovered");
+        switchTo(name, certificate, "discovered", "at start");
         schedulePeriodic();
     }
 
@@ -160,15 +161,15 @@ final class PlexDirectRoute extends AbstractLifeCycle implements LifeCycle.Liste
         return PlexDirectName.of(server.getAddress(), hashes.get(0));
     }
 
-    private void switchTo(PlexDirectName name, X509Certificate certificate, String how)
+    private void switchTo(PlexDirectName name, X509Certificate certificate, String how, String why)
     {
         URI next = RoutePlan.withHost(plan.configured(), name);
         URI previous = upstream.uri();
         if (next.equals(previous))
             return;
         upstream.uri(next);
-        LOG.info("plex-direct: {} {} from the certificate of {} ({}); route {} now goes to {}",
-            how, name, address(serverSocketAddress()), CertificateProbe.describe(certificate), upstream.routeName(), next);
+        LOG.info("plex-direct: {} {} {} from the certificate of {} ({}); route {} now goes to {}",
+            how, name, why, address(serverSocketAddress()), CertificateProbe.describe(certificate), upstream.routeName(), next);
         if (name.isIpv6())
             LOG.warn("plex-direct: {} is an IPv6 name; Plex ignores X-Forwarded-For over IPv6", name);
     }
@@ -184,7 +185,7 @@ final class PlexDirectRoute extends AbstractLifeCycle implements LifeCycle.Liste
         HttpClient current = client;
         if (current == null || current.getScheduler() == null || !isRunningOrStarting())
             return;
-        scheduled = current.getScheduler().schedule(() -> rediscover("periodic"), delayMillis, TimeUnit.MILLISECONDS);
+        scheduled = current.getScheduler().schedule(() -> rediscover(PERIODIC), delayMillis, TimeUnit.MILLISECONDS);
     }
 
     private boolean isRunningOrStarting()
@@ -249,7 +250,7 @@ final class PlexDirectRoute extends AbstractLifeCycle implements LifeCycle.Liste
             if (name == null)
                 LOG.warn("plex-direct: route {}: {}; keeping {}", upstream.routeName(), notPlexDirectMessage(server, certificate), upstream.uri());
             else if (plan.mode() == RoutePlan.Mode.DISCOVER)
-                switchTo(name, certificate, "rediscovered (" + why + ")");
+                switchTo(name, certificate, "rediscovered", why);
             else if (!name.equals(plan.name()))
                 LOG.error("plex-direct: route {}: the server at {} now presents *.{}.plex.direct, not the configured {}: set gatehouse.upstream=https://{}:{} (or gatehouse.upstream=https://{}:{} to follow Plex's certificate automatically)",
                     upstream.routeName(), address(server), name.hash(), plan.name(), name, server.getPort(), server.getAddress().getHostAddress(), server.getPort());
@@ -270,7 +271,7 @@ final class PlexDirectRoute extends AbstractLifeCycle implements LifeCycle.Liste
         {
             probing.set(false);
         }
-        if ("periodic".equals(why) && plan.mode() == RoutePlan.Mode.DISCOVER)
+        if (PERIODIC.equals(why) && plan.mode() == RoutePlan.Mode.DISCOVER)
         {
             boolean discovered = PlexDirectName.looksLikePlexDirect(upstream.uri().getHost());
             if (reachable && discovered)
@@ -326,7 +327,10 @@ final class PlexDirectRoute extends AbstractLifeCycle implements LifeCycle.Liste
     static Map<String, String> identityFields(String body)
     {
         Map<String, String> fields = new java.util.LinkedHashMap<>();
-        Matcher matcher = IDENTITY_FIELD.matcher(body.replace("\":", "=").replace("\" :", "="));
+        // Only the MediaContainer's own attributes: the XML declaration has a "version" too.
+        int container = body.indexOf("MediaContainer");
+        String fromContainer = container < 0 ? "" : body.substring(container);
+        Matcher matcher = IDENTITY_FIELD.matcher(fromContainer.replace("\":", "=").replace("\" :", "="));
         while (matcher.find())
             fields.putIfAbsent(matcher.group(1), Redact.text(matcher.group(2)));
         return fields;
