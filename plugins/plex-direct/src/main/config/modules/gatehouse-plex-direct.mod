@@ -1,5 +1,3 @@
-# DO NOT EDIT - See: https://jetty.org/docs/jetty/12/operations-guide/modules/index.html
-
 [description]
 Gatehouse plex-direct: verified TLS to Plex Media Server by its <ip>.<hash>.plex.direct name,
 with no DNS (router DNS-rebind protection cannot break it), the <hash> read from the server's
