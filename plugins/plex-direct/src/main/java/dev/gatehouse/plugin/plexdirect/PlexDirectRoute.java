@@ -65,7 +65,7 @@ final class PlexDirectRoute extends AbstractLifeCycle implements LifeCycle.Liste
     private final AtomicBoolean probing = new AtomicBoolean();
     private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
     private volatile HttpClient client;
-    private volatile long lastProbeNanos = System.nanoTime() - MIN_PROBE_INTERVAL_NANOS;
+    private final java.util.concurrent.atomic.AtomicLong lastProbeNanos = new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - MIN_PROBE_INTERVAL_NANOS);
     private volatile Scheduler.Task scheduled;
 
     PlexDirectRoute(Upstream upstream, PlexDirectConfig config, RoutePlan plan, InetAddress bind, SslContextFactory.Client tls)
@@ -231,7 +231,9 @@ final class PlexDirectRoute extends AbstractLifeCycle implements LifeCycle.Liste
         if (current == null || !isStarted())
             return;
         long now = System.nanoTime();
-        if (now - lastProbeNanos < MIN_PROBE_INTERVAL_NANOS)
+        long last = lastProbeNanos.get();
+        // One probe per interval however many requests fail at once.
+        if (now - last < MIN_PROBE_INTERVAL_NANOS || !lastProbeNanos.compareAndSet(last, now))
             return;
         current.getExecutor().execute(() -> rediscover(why));
     }
@@ -239,12 +241,16 @@ final class PlexDirectRoute extends AbstractLifeCycle implements LifeCycle.Liste
     private void rediscover(String why)
     {
         if (!probing.compareAndSet(false, true))
+        {
+            // Another probe is running; a periodic one must keep its timer alive.
+            if (PERIODIC.equals(why))
+                schedulePeriodic();
             return;
+        }
         InetSocketAddress server = serverSocketAddress();
-        boolean reachable = true;
         try
         {
-            lastProbeNanos = System.nanoTime();
+            lastProbeNanos.set(System.nanoTime());
             X509Certificate certificate = CertificateProbe.fetch(tls.getSslContext(), tls.getSelectedProtocols(), server, bind, config.getProbeTimeout());
             PlexDirectName name = nameFrom(certificate, server);
             if (name == null)
@@ -257,7 +263,6 @@ final class PlexDirectRoute extends AbstractLifeCycle implements LifeCycle.Liste
         }
         catch (IOException e)
         {
-            reachable = false;
             if (isUntrusted(e))
                 logRateLimited("untrusted", () -> LOG.warn("plex-direct: route {}: {}", upstream.routeName(), untrustedMessage(server, e)));
             else
@@ -273,13 +278,12 @@ final class PlexDirectRoute extends AbstractLifeCycle implements LifeCycle.Liste
         }
         if (PERIODIC.equals(why) && plan.mode() == RoutePlan.Mode.DISCOVER)
         {
+            // Until a name was found, retry soon; afterwards, at the configured interval.
             boolean discovered = PlexDirectName.looksLikePlexDirect(upstream.uri().getHost());
-            if (reachable && discovered)
+            if (discovered)
                 schedulePeriodic();
-            else if (!discovered)
-                schedule(RETRY_UNREACHABLE_MILLIS);
             else
-                schedulePeriodic();
+                schedule(RETRY_UNREACHABLE_MILLIS);
         }
     }
 
