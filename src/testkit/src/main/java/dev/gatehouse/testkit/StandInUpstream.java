@@ -59,6 +59,11 @@ public final class StandInUpstream implements AutoCloseable
 
     private StandInUpstream(KeyStore keyStore, boolean http2, String host)
     {
+        this(keyStore, http2, host, 0);
+    }
+
+    private StandInUpstream(KeyStore keyStore, boolean http2, String host, int port)
+    {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("stand-in-upstream");
         server = new Server(threads);
@@ -93,6 +98,7 @@ public final class StandInUpstream implements AutoCloseable
                 : new ServerConnector(server, new HttpConnectionFactory(config));
         }
         connector.setHost(host);
+        connector.setPort(port);
         // Like a media server: a paused player's connection is kept, not cut after Jetty's 30 s.
         connector.setIdleTimeout(15 * 60 * 1000);
         server.addConnector(connector);
@@ -121,6 +127,15 @@ public final class StandInUpstream implements AutoCloseable
     public static StandInUpstream tls(KeyStore keyStore, boolean http2)
     {
         return start(new StandInUpstream(keyStore, http2, "127.0.0.1"));
+    }
+
+    /**
+     * A TLS upstream on a given port of 127.0.0.1, e.g. the port of a stopped one: a server that
+     * comes back with a new certificate (renewal) at the same address.
+     */
+    public static StandInUpstream tls(KeyStore keyStore, boolean http2, int port)
+    {
+        return start(new StandInUpstream(keyStore, http2, "127.0.0.1", port));
     }
 
     private static StandInUpstream start(StandInUpstream upstream)
