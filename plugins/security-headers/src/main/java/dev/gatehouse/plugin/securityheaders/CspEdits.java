@@ -85,7 +85,7 @@ public final class CspEdits
         Map<String, List<String>> directives = new LinkedHashMap<>();
         List<String> errors = new ArrayList<>();
         if (text.indexOf(',') >= 0)
-            errors.add("',' is not allowed: separate directives with ';' and sources with spaces (a comma would start a second policy)");
+            throw new IllegalArgumentException("',' is not allowed: separate directives with ';' and sources with spaces (a comma would start a second policy)");
         String[] parts = text.split(";");
         for (int index = 0; index < parts.length; index++)
         {
@@ -217,24 +217,24 @@ public final class CspEdits
         {
             var hash = HASH_SOURCE.matcher(source);
             if (!hash.matches())
-                return "'" + source + "' is not a hash source; write 'sha256-<base64>' with the quotes";
+                return show(source) + " is not a hash source; write 'sha256-<base64>' with the quotes";
             int expected = switch (hash.group(1)) { case "sha256" -> 32; case "sha384" -> 48; default -> 64; };
             try
             {
                 String base64 = hash.group(2).replace('-', '+').replace('_', '/');
                 if (Base64.getDecoder().decode(base64).length != expected)
-                    return "'" + source + "' has the wrong length for " + hash.group(1);
+                    return show(source) + " has the wrong length for " + hash.group(1);
             }
             catch (IllegalArgumentException e)
             {
-                return "'" + source + "' is not valid base64";
+                return show(source) + " is not valid base64";
             }
             return FETCH_DIRECTIVES.contains(directive) ? null : "hashes are allowed only in fetch directives such as script-src";
         }
         if (lower.startsWith("'"))
         {
             if (!KEYWORDS.contains(lower))
-                return "'" + source + "' is not a CSP keyword (known: " + String.join(" ", KEYWORDS.stream().sorted().toList()) + ")";
+                return show(source) + " is not a CSP keyword (known: " + String.join(" ", KEYWORDS.stream().sorted().toList()) + ")";
             if ("'none'".equals(lower) && !removal)
                 return "'none' cannot be added; to block everything a directive allows, remove its sources (csp-remove) and it becomes 'none'";
             if ("frame-ancestors".equals(directive) && !"'self'".equals(lower) && !"'none'".equals(lower))
@@ -248,6 +248,14 @@ public final class CspEdits
         if (!HOST_SOURCE.matcher(lower).matches())
             return "'" + source + "' is not a host source; write e.g. https://example.com, *.example.com:443 or https://*.plex.direct:*";
         return null;
+    }
+
+    /**
+     * @return the source as written, in quotes unless it has its own
+     */
+    private static String show(String source)
+    {
+        return source.startsWith("'") ? source : "'" + source + "'";
     }
 
     @Override
