@@ -43,6 +43,8 @@ final class ViolationCollector
     private final AtomicLong tooLarge = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
     private final AtomicLong ignored = new AtomicLong();
+    private final AtomicLong viaReportUri = new AtomicLong();
+    private final AtomicLong viaReportingApi = new AtomicLong();
     private volatile long loggedTotal;
 
     ViolationCollector(int maxTracked, Clock clock)
@@ -69,6 +71,7 @@ final class ViolationCollector
                 {
                     record(text(details, "effectiveDirective"), text(details, "blockedURL"), text(details, "documentURL"), text(details, "sample"),
                         text(details, "disposition"));
+                    viaReportingApi.incrementAndGet();
                     accepted++;
                 }
                 else
@@ -87,6 +90,7 @@ final class ViolationCollector
             directive = violated.isEmpty() ? "" : violated.split("\\s+")[0];
         }
         record(directive, text(report, "blocked-uri"), text(report, "document-uri"), text(report, "script-sample"), text(report, "disposition"));
+        viaReportUri.incrementAndGet();
         return 1;
     }
 
@@ -227,6 +231,10 @@ final class ViolationCollector
         rejected.put("malformed", malformed.get());
         rejected.put("not-csp", ignored.get());
         summary.put("rejected", rejected);
+        Map<String, Object> formats = new LinkedHashMap<>();
+        formats.put("report-uri", viaReportUri.get());
+        formats.put("reporting-api", viaReportingApi.get());
+        summary.put("formats", formats);
         List<Map<String, Object>> violations = new ArrayList<>();
         for (Entry entry : sorted())
         {

@@ -414,7 +414,7 @@ class SecurityHeadersTest
             assertEquals(200, summary.getStatus());
             assertEquals("application/json;charset=utf-8", summary.getHeaders().get("Content-Type"));
             String json = summary.getContentAsString();
-            assertTrue(json.startsWith("{\"total\":2,\"rejected\":{\"rate-limited\":1,\"too-large\":2,\"malformed\":2,\"not-csp\":1},\"violations\":["), json);
+            assertTrue(json.startsWith("{\"total\":2,\"rejected\":{\"rate-limited\":1,\"too-large\":2,\"malformed\":2,\"not-csp\":1},\"formats\":{\"report-uri\":1,\"reporting-api\":1},\"violations\":["), json);
             assertFalse(json.contains("secret"), "query strings (tokens) are never kept: " + json);
             assertTrue(json.contains("\"last-document\":\"/web/index.html\""), json);
 
