@@ -6,6 +6,7 @@ import java.util.Locale;
 
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -130,7 +131,16 @@ final class CommitHeadersResponse extends Response.Wrapper
             state = State.PASSING;
             return;
         }
-        cacheKey = status == HttpStatus.OK_200 ? DocumentHasher.cacheKey(policy.name(), path, headers) : null;
+        String key = DocumentHasher.cacheKey(policy.name(), path, headers);
+        if (HttpMethod.HEAD.is(getRequest().getMethod()))
+        {
+            // No body to hash, and nothing rendered: the known hashes if any, and nothing remembered.
+            InlineHashes known = status == HttpStatus.OK_200 ? hasher.cached(key) : null;
+            policy.applyDocument(headers, known == null ? InlineHashes.NONE : known, reportOrigin());
+            state = State.PASSING;
+            return;
+        }
+        cacheKey = status == HttpStatus.OK_200 ? key : null;
         InlineHashes known = hasher.cached(cacheKey);
         if (known != null)
         {
