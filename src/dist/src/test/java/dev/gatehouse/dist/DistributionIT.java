@@ -152,6 +152,17 @@ class DistributionIT
         }
     }
 
+    static void deleteTree(Path path) throws Exception
+    {
+        if (!Files.exists(path))
+            return;
+        try (var files = Files.walk(path))
+        {
+            for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList())
+                Files.delete(file);
+        }
+    }
+
     static void copyTree(Path from, Path to) throws Exception
     {
         try (var files = Files.walk(from))
