@@ -1,6 +1,7 @@
 package dev.gatehouse.websocket;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -10,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.gatehouse.testkit.GatehouseHarness;
 import dev.gatehouse.testkit.StandInUpstream;
+import org.eclipse.jetty.client.AbstractConnectorHttpClientTransport;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpHeader;
@@ -75,7 +77,11 @@ class ServerSentEventsTest
 
         EventClient(HttpClient client, java.net.URI uri)
         {
+            // This client's own idle timeouts (30 s by default) must not end the stream during the gap.
+            client.setIdleTimeout(TimeUnit.MINUTES.toMillis(5));
+            ((AbstractConnectorHttpClientTransport)client.getTransport()).getClientConnector().setIdleTimeout(Duration.ofMinutes(5));
             client.newRequest(uri)
+                .idleTimeout(5, TimeUnit.MINUTES)
                 .headers(headers -> headers.put(HttpHeader.ACCEPT, "text/event-stream"))
                 .onResponseHeaders(response -> contentType = response.getHeaders().get(HttpHeader.CONTENT_TYPE))
                 .onResponseContentAsync((response, chunk, demander) ->

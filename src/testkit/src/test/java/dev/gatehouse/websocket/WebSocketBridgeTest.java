@@ -383,7 +383,11 @@ class WebSocketBridgeTest
             assertArrayEquals(fits, socket.nextMessage().bytes());
             socket.send(OpCode.BINARY, payload(64 * 1024 + 1, false, 2));
             assertEquals(CloseStatus.MESSAGE_TOO_LARGE, socket.awaitClosed().getCode());
-            assertEquals(CloseStatus.SHUTDOWN, upstream.closes().poll(20, TimeUnit.SECONDS).getCode());
+            // The upstream gets 1001, or sees the connection end (1006) if it was still echoing the
+            // message's first part: core closes at once after a 1001, and unread bytes reset the socket.
+            int atUpstream = upstream.closes().poll(20, TimeUnit.SECONDS).getCode();
+            assertTrue(atUpstream == CloseStatus.SHUTDOWN || atUpstream == CloseStatus.NO_CLOSE, "upstream saw " + atUpstream);
+            await(() -> upstream.openSessions() == 0, "upstream sessions left open: " + upstream.openSessions());
             client.stop();
         }
     }

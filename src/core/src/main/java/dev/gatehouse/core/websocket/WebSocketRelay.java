@@ -27,11 +27,13 @@ import org.slf4j.LoggerFactory;
  * no RSV bits.</p>
  *
  * <p><b>Closing.</b> A CLOSE from one end is sent to the other and its callback held until the other
- * end answers, so the initiator receives the answer's code (and, if the peer has already gone, its own
- * code back). An end that vanishes without a close handshake (TCP reset, idle timeout, protocol error)
- * makes the proxy close the other end: the client gets 1011 (1001 for an idle timeout), the upstream
- * 1001. After the proxy sent CLOSE, the answer must come within {@link #CLOSE_GRACE} or the
- * connection is dropped, so a silent peer holds nothing for the (long) idle timeout.</p>
+ * end answers, so the initiator receives the answer's code (or, if the other end went away instead,
+ * its own code back, as core answers by default). An end that vanishes without a close handshake
+ * (TCP reset, idle timeout, protocol error) makes the proxy close the other end: the client gets 1011
+ * (1001 for an idle timeout), the upstream 1001. Core closes the connection right after sending any
+ * code other than 1000, 1005 or 3000-4999 rather than wait for the answer; for 1000 and application
+ * codes the answer must come within {@link #CLOSE_GRACE} of the proxy's CLOSE, or the connection is
+ * dropped, so a silent peer holds nothing for the (long) idle timeout.</p>
  */
 final class WebSocketRelay
 {
@@ -330,7 +332,7 @@ final class WebSocketRelay
                 CoreSession peerSession = target;
                 // Held: when the peer answers, its CLOSE is sent here first, then this callback
                 // completes and core closes the connection without echoing the code a second time.
-                target.close(relayed, Callback.from(() -> shortenIdleTimeout(peerSession), failure -> releaseHeldClose(CloseStatus.NO_CLOSE)));
+                target.close(relayed, Callback.from(() -> shortenIdleTimeout(peerSession), failure -> releaseHeldClose()));
             }
             else
             {
@@ -340,32 +342,19 @@ final class WebSocketRelay
         }
 
         /**
-         * The peer cannot answer this end's CLOSE any more: answer it here.
+         * The peer cannot answer this end's CLOSE any more: let core answer it with this end's own code.
          */
-        private void releaseHeldClose(int peerStatus)
+        private void releaseHeldClose()
         {
             Callback held;
-            CoreSession self;
             try (AutoLock ignored = lock.lock())
             {
                 held = heldClose;
                 heldClose = null;
-                if (held == null || gone || closeSent)
-                {
-                    self = null;
-                }
-                else
-                {
+                if (held != null)
                     closeSent = true;
-                    self = session;
-                }
             }
-            if (held == null)
-                return;
-            if (self == null)
-                held.succeeded();
-            else
-                self.close(lostPeerCode(peerStatus), null, Callback.from(held::succeeded, failure -> held.succeeded()));
+            complete(held);
         }
 
         @Override
@@ -394,17 +383,17 @@ final class WebSocketRelay
                 if (peerSession != null && !peer.gone && !peer.closeSent)
                 {
                     peer.closeSent = true;
-                    closePeer = true;
                     peerHeld = peer.heldClose;
                     peer.heldClose = null;
+                    closePeer = peerHeld == null;
                 }
             }
             // This end's unanswered CLOSE: its connection is gone, release its buffer.
             complete(ownHeld);
+            // The peer's CLOSE that this end should have answered: core answers it with the peer's own code.
+            complete(peerHeld);
             if (closePeer)
-                close(peerSession, peer.lostPeerCode(closeStatus.getCode()), peerHeld);
-            else if (peerSession != null)
-                peer.releaseHeldClose(closeStatus.getCode());
+                close(peerSession, peer.lostPeerCode(closeStatus.getCode()), null);
             callback.succeeded();
         }
 
