@@ -35,6 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -166,6 +167,49 @@ class WebSocketBridgeTest
             assertNull(third.session().getNegotiatedSubProtocol());
             third.close(CloseStatus.NORMAL, null);
             assertEquals(CloseStatus.NORMAL, third.awaitClosed().getCode());
+            client.stop();
+        }
+    }
+
+    /**
+     * A notification socket is quiet for long: the WebSocket idle timeout (1 h by default) governs it,
+     * not the shorter idle timeouts of client and upstream HTTP connections.
+     */
+    @ParameterizedTest(name = "client {0}")
+    @ValueSource(strings = {"h1", "h2"})
+    void aQuietSocketOutlivesTheHttpIdleTimeouts(String protocol) throws Exception
+    {
+        try (StandInWebSocketUpstream upstream = StandInWebSocketUpstream.plain();
+             GatehouseHarness gatehouse = GatehouseHarness.builder().upstream(upstream.uri())
+                 .property("gatehouse.client.idle-timeout", "1s")
+                 .property("gatehouse.upstream.idle-timeout", "1s")
+                 .start())
+        {
+            WebSocketCoreClient client = webSocketClient(client(gatehouse, protocol));
+            TestWebSocket socket = TestWebSocket.connect(client, wss(gatehouse, "/:/websockets/notifications"), List.of(), null);
+            Thread.sleep(3000);
+            assertFalse(socket.closed.isDone(), "closed while quiet: " + socket.closed.getNow(null));
+            socket.sendText("still here");
+            assertEquals("still here", socket.nextMessage().text());
+            socket.close(CloseStatus.NORMAL, null);
+            assertEquals(CloseStatus.NORMAL, socket.awaitClosed().getCode());
+            client.stop();
+        }
+    }
+
+    @Test
+    void aQuietSocketIsClosedAfterTheWebSocketIdleTimeout() throws Exception
+    {
+        try (StandInWebSocketUpstream upstream = StandInWebSocketUpstream.plain();
+             GatehouseHarness gatehouse = GatehouseHarness.builder().upstream(upstream.uri())
+                 .property("gatehouse.websocket.idle-timeout", "1s")
+                 .start())
+        {
+            WebSocketCoreClient client = webSocketClient(gatehouse.http1());
+            TestWebSocket socket = TestWebSocket.connect(client, wss(gatehouse, "/socket"), List.of(), null);
+            assertEquals(CloseStatus.SHUTDOWN, socket.awaitClosed().getCode());
+            assertEquals(CloseStatus.SHUTDOWN, upstream.closes().poll(20, TimeUnit.SECONDS).getCode());
+            await(() -> upstream.openSessions() == 0, "upstream sessions left open: " + upstream.openSessions());
             client.stop();
         }
     }
