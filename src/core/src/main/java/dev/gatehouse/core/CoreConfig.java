@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import dev.gatehouse.spi.Config;
+import dev.gatehouse.spi.DataSize;
 
 /**
  * The host's own settings: the {@code gatehouse.*} keys that belong to no plugin. Defaults are
@@ -40,6 +41,9 @@ public class CoreConfig
     private int tunnelPort;
     private String tunnelHost = "127.0.0.1";
     private boolean tlsSelfSigned = true;
+    private DataSize webSocketMaxMessageSize = DataSize.parse("16MiB");
+    private DataSize webSocketMaxFrameSize = DataSize.parse("64KiB");
+    private Duration webSocketIdleTimeout = Duration.ofHours(1);
 
     public URI getUpstream()
     {
@@ -218,6 +222,44 @@ public class CoreConfig
     public void setTlsSelfSigned(boolean tlsSelfSigned)
     {
         this.tlsSelfSigned = tlsSelfSigned;
+    }
+
+    public DataSize getWebSocketMaxMessageSize()
+    {
+        return webSocketMaxMessageSize;
+    }
+
+    @Config(value = "websocket.max-message-size", description = "largest WebSocket message relayed in either direction; a larger one closes both sides (1009)")
+    public void setWebSocketMaxMessageSize(DataSize webSocketMaxMessageSize)
+    {
+        if (webSocketMaxMessageSize.toBytes() < 1024)
+            throw new IllegalArgumentException("must be at least 1KiB");
+        this.webSocketMaxMessageSize = webSocketMaxMessageSize;
+    }
+
+    public DataSize getWebSocketMaxFrameSize()
+    {
+        return webSocketMaxFrameSize;
+    }
+
+    @Config(value = "websocket.max-frame-size", description = "largest WebSocket frame the proxy holds at once per direction; larger frames are relayed in pieces of this size")
+    public void setWebSocketMaxFrameSize(DataSize webSocketMaxFrameSize)
+    {
+        if (webSocketMaxFrameSize.toBytes() < 1024 || webSocketMaxFrameSize.toBytes() > 16L * 1024 * 1024)
+            throw new IllegalArgumentException("must be between 1KiB and 16MiB");
+        this.webSocketMaxFrameSize = webSocketMaxFrameSize;
+    }
+
+    public Duration getWebSocketIdleTimeout()
+    {
+        return webSocketIdleTimeout;
+    }
+
+    @Config(value = "websocket.idle-timeout", description = "how long a WebSocket may carry no frames before it is closed (1001) on both sides; notification sockets stay quiet for long")
+    public void setWebSocketIdleTimeout(Duration webSocketIdleTimeout)
+    {
+        requirePositive(webSocketIdleTimeout);
+        this.webSocketIdleTimeout = webSocketIdleTimeout;
     }
 
     private static void requirePositive(Duration duration)

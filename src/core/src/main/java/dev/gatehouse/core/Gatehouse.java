@@ -24,6 +24,7 @@ import dev.gatehouse.core.plugin.PluginLoader;
 import dev.gatehouse.core.plugin.PluginLoader.LoadedPlugin;
 import dev.gatehouse.core.proxy.GatehouseProxy;
 import dev.gatehouse.core.proxy.Route;
+import dev.gatehouse.core.websocket.WebSocketBridge;
 import dev.gatehouse.spi.ChainHandler;
 import dev.gatehouse.spi.GatehouseEnvironment;
 import dev.gatehouse.spi.GatehousePlugin;
@@ -52,7 +53,7 @@ public final class Gatehouse
     /**
      * First segments of the host's own keys; a plugin with such an id would share their names.
      */
-    private static final Set<String> RESERVED_IDS = Set.of("upstream", "client", "via", "redirect", "tunnel", "tls", "plugin", "route", "routes", "app", "apps");
+    private static final Set<String> RESERVED_IDS = Set.of("upstream", "client", "via", "redirect", "tunnel", "tls", "plugin", "route", "routes", "app", "apps", "websocket");
 
     private final Server server;
     private final Path base;
@@ -152,7 +153,8 @@ public final class Gatehouse
         GatehouseProxy defaultProxy = new GatehouseProxy(defaultRoute, core, upstreamTls, upstreamCustomizers);
 
         ContextHandlerCollection contexts = contexts(server, ids);
-        ContextHandler defaultContext = new ContextHandler(defaultProxy, "/");
+        // WebSocket upgrades are bridged in front of the proxy, which cannot upgrade.
+        ContextHandler defaultContext = new ContextHandler(new WebSocketBridge(defaultProxy, core), "/");
         defaultContext.setDisplayName("gatehouse-default-route");
         contexts.addHandler(defaultContext);
         // DefaultHandler would list the deployed contexts to anyone; an unknown host gets a bare 404.
@@ -266,6 +268,7 @@ public final class Gatehouse
         for (Handler.Wrapper handler : chain)
             chainLines.add(position++ + ". " + describe(handler));
         chainLines.add(position++ + ". route by host: " + defaultProxy.route().routeName() + " (any host) -> " + defaultProxy.route().uri());
+        chainLines.add(position++ + ". WebSocket bridge (upgrades only)");
         chainLines.add(position + ". reverse proxy (" + core.getUpstreamProtocol().name().toLowerCase(java.util.Locale.ROOT) + " upstream)");
         LOG.info("Gatehouse handler chain, outermost first:");
         chainLines.forEach(line -> LOG.info("  {}", line));

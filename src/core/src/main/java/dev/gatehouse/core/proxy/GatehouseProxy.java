@@ -70,7 +70,11 @@ public class GatehouseProxy extends ProxyHandler.Reverse
         return route;
     }
 
-    static HttpURI rewrite(Route route, Request request)
+    /**
+     * @return the upstream URI of a client request: the route's scheme, host, port and base path,
+     * then the request's path and query
+     */
+    public static HttpURI rewrite(Route route, Request request)
     {
         URI upstream = route.uri();
         HttpURI incoming = request.getHttpURI();
@@ -142,13 +146,35 @@ public class GatehouseProxy extends ProxyHandler.Reverse
         });
     }
 
-    private String upstreamAuthority()
+    /**
+     * @return the {@code Host} every upstream request carries: the upstream's own authority
+     */
+    public String upstreamAuthority()
     {
         URI upstream = route.uri();
         boolean defaultPort = upstream.getPort() < 0 ||
             ("https".equals(upstream.getScheme()) && upstream.getPort() == 443) ||
             ("http".equals(upstream.getScheme()) && upstream.getPort() == 80);
         return defaultPort ? upstream.getHost() : upstream.getHost() + ":" + upstream.getPort();
+    }
+
+    /**
+     * Runs the plugins' {@link UpstreamCustomizer#customizeRequest} on a request that does not go
+     * through {@link ProxyHandler}, such as a WebSocket upgrade, so plugins see every upstream request.
+     */
+    public void customizeUpstreamRequest(Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest)
+    {
+        for (UpstreamCustomizer customizer : customizers)
+            customizer.customizeRequest(route, clientToProxyRequest, proxyToServerRequest);
+    }
+
+    /**
+     * Adds this proxy's {@code Via} entry, as for proxied HTTP requests; nothing when {@code via} is empty.
+     */
+    public void addVia(Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest)
+    {
+        if (!getViaHost().isEmpty())
+            addViaHeader(clientToProxyRequest, proxyToServerRequest);
     }
 
     @Override
