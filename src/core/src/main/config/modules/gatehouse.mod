@@ -17,6 +17,8 @@ alpn
 proxy
 client
 http2-client-transport
+websocket-core-server
+websocket-core-client
 gatehouse-tls
 
 [after]
@@ -70,6 +72,15 @@ jetty.httpConfig.sendXPoweredBy?=false
 
 ## The name in the Via header sent upstream (never the machine's host name); empty sends no Via.
 # gatehouse.via=gatehouse
+
+## WebSockets (Plex /:/websockets/notifications, Jellyfin /socket, Home Assistant /api/websocket)
+## are bridged frame by frame to the upstream, after every plugin has judged the upgrade request.
+## The largest message relayed; a larger one closes the sender's socket with 1009.
+# gatehouse.websocket.max-message-size=16MiB
+## The largest frame held in memory; larger frames are passed on in pieces.
+# gatehouse.websocket.max-frame-size=64KiB
+## How long a WebSocket may carry no frame before it is closed (notification sockets idle long).
+# gatehouse.websocket.idle-timeout=1h
 
 ## A plain-HTTP listener that redirects browsers to HTTPS with 308 (e.g. port 80); 0 is off.
 # gatehouse.redirect.port=0

@@ -230,7 +230,10 @@ class ConfigBinderTest
             "gatehouse.upstream.response-timeout = 1m",
             "gatehouse.upstream.trust-store = ",
             "gatehouse.upstream.trust-store-password = (not set)",
-            "gatehouse.via = gatehouse"), binder.effectiveConfiguration());
+            "gatehouse.via = gatehouse",
+            "gatehouse.websocket.idle-timeout = 1h",
+            "gatehouse.websocket.max-frame-size = 64KiB",
+            "gatehouse.websocket.max-message-size = 16MiB"), binder.effectiveConfiguration());
     }
 
     @Test
