@@ -2,16 +2,14 @@ package dev.gatehouse.dist;
 
 import java.io.InputStream;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.CRC32;
 
+import dev.gatehouse.testkit.PatternContent;
 import dev.gatehouse.testkit.StandInUpstream;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.InputStreamResponseListener;
-import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.io.Content;
 import org.junit.jupiter.api.Test;
@@ -98,70 +96,5 @@ class StreamingIT
             done += read;
         }
         return done;
-    }
-
-    /**
-     * A request body of pattern bytes produced as it is read.
-     */
-    static final class PatternContent implements Request.Content
-    {
-        private final long size;
-        private long position;
-
-        PatternContent(long size)
-        {
-            this.size = size;
-        }
-
-        static long crc(long size)
-        {
-            CRC32 crc = new CRC32();
-            byte[] buffer = new byte[256 * 1024];
-            for (long position = 0; position < size; position += buffer.length)
-            {
-                int length = (int)Math.min(buffer.length, size - position);
-                for (int i = 0; i < length; i++)
-                    buffer[i] = StandInUpstream.patternByte(position + i);
-                crc.update(buffer, 0, length);
-            }
-            return crc.getValue();
-        }
-
-        @Override
-        public long getLength()
-        {
-            return size;
-        }
-
-        @Override
-        public synchronized Content.Chunk read()
-        {
-            if (position >= size)
-                return Content.Chunk.EOF;
-            int length = (int)Math.min(256 * 1024, size - position);
-            ByteBuffer buffer = ByteBuffer.allocate(length);
-            for (int i = 0; i < length; i++)
-                buffer.put(StandInUpstream.patternByte(position + i));
-            buffer.flip();
-            position += length;
-            return Content.Chunk.from(buffer, position >= size);
-        }
-
-        @Override
-        public void demand(Runnable demandCallback)
-        {
-            demandCallback.run();
-        }
-
-        @Override
-        public void fail(Throwable failure)
-        {
-        }
-
-        @Override
-        public boolean rewind()
-        {
-            return false;
-        }
     }
 }

@@ -20,14 +20,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ProxyFaultsTest
 {
     @Test
-    void upstreamDownIsA502WithinASecond() throws Exception
+    void upstreamDownIsA502AtOnceNotAfterATimeout() throws Exception
     {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0))
         {
             closedPort = socket.getLocalPort();
         }
-        try (GatehouseHarness gatehouse = GatehouseHarness.builder().property("gatehouse.upstream", "http://127.0.0.1:" + closedPort).start())
+        // A 10 s connect timeout: an answer well before it shows the refusal itself produced the 502.
+        try (GatehouseHarness gatehouse = GatehouseHarness.builder()
+            .property("gatehouse.upstream", "http://127.0.0.1:" + closedPort)
+            .property("gatehouse.upstream.connect-timeout", "10s")
+            .start())
         {
             for (var client : new org.eclipse.jetty.client.HttpClient[]{gatehouse.http1(), gatehouse.http2()})
             {
@@ -36,7 +40,8 @@ class ProxyFaultsTest
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                 assertEquals(502, response.getStatus());
                 assertEquals("502 Bad Gateway\n", response.getContentAsString());
-                assertTrue(millis < 1000, "took " + millis + " ms");
+                // Typically a few milliseconds; the bound is loose because CI machines are loaded.
+                assertTrue(millis < 3000, "took " + millis + " ms");
             }
         }
     }

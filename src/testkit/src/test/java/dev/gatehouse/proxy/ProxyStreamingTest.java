@@ -1,15 +1,14 @@
 package dev.gatehouse.proxy;
 
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.CRC32;
 
 import dev.gatehouse.testkit.GatehouseHarness;
+import dev.gatehouse.testkit.PatternContent;
 import dev.gatehouse.testkit.StandInUpstream;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -175,76 +174,5 @@ class ProxyStreamingTest
         for (int i = 0; i < length; i++)
             bytes[i] = StandInUpstream.patternByte(start + i);
         return bytes;
-    }
-
-    /**
-     * A request body of {@code size} pattern bytes, produced as it is read: never held in memory.
-     */
-    static final class PatternContent implements Request.Content
-    {
-        private final long size;
-        private long position;
-
-        PatternContent(long size)
-        {
-            this.size = size;
-        }
-
-        static long crc(long size)
-        {
-            CRC32 crc = new CRC32();
-            byte[] buffer = new byte[64 * 1024];
-            for (long position = 0; position < size; position += buffer.length)
-            {
-                int length = (int)Math.min(buffer.length, size - position);
-                for (int i = 0; i < length; i++)
-                    buffer[i] = StandInUpstream.patternByte(position + i);
-                crc.update(buffer, 0, length);
-            }
-            return crc.getValue();
-        }
-
-        @Override
-        public long getLength()
-        {
-            return size;
-        }
-
-        @Override
-        public String getContentType()
-        {
-            return "application/octet-stream";
-        }
-
-        @Override
-        public synchronized Content.Chunk read()
-        {
-            if (position >= size)
-                return Content.Chunk.EOF;
-            int length = (int)Math.min(64 * 1024, size - position);
-            ByteBuffer buffer = ByteBuffer.allocate(length);
-            for (int i = 0; i < length; i++)
-                buffer.put(StandInUpstream.patternByte(position + i));
-            buffer.flip();
-            position += length;
-            return Content.Chunk.from(buffer, position >= size);
-        }
-
-        @Override
-        public void demand(Runnable demandCallback)
-        {
-            demandCallback.run();
-        }
-
-        @Override
-        public void fail(Throwable failure)
-        {
-        }
-
-        @Override
-        public boolean rewind()
-        {
-            return false;
-        }
     }
 }

@@ -118,50 +118,9 @@ public final class ForwardedHeaders
         return text;
     }
 
-    /**
-     * @return dotted IPv4, or RFC 5952 IPv6 (lower case, the longest run of two or more zero
-     * groups compressed, the first on a tie), never a zone
-     */
     static String formatAddress(InetAddress address)
     {
-        byte[] bytes = IpLiterals.normalize(address).getAddress();
-        if (bytes.length == 4)
-            return (bytes[0] & 0xff) + "." + (bytes[1] & 0xff) + "." + (bytes[2] & 0xff) + "." + (bytes[3] & 0xff);
-        int[] groups = new int[8];
-        for (int i = 0; i < 8; i++)
-            groups[i] = (bytes[2 * i] & 0xff) << 8 | (bytes[2 * i + 1] & 0xff);
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int i = 0; i < 8; )
-        {
-            if (groups[i] != 0)
-            {
-                i++;
-                continue;
-            }
-            int start = i;
-            while (i < 8 && groups[i] == 0)
-                i++;
-            if (i - start > bestLength)
-            {
-                bestStart = start;
-                bestLength = i - start;
-            }
-        }
-        StringBuilder text = new StringBuilder(39);
-        for (int i = 0; i < 8; i++)
-        {
-            if (i == bestStart)
-            {
-                text.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (!text.isEmpty() && text.charAt(text.length() - 1) != ':')
-                text.append(':');
-            text.append(Integer.toHexString(groups[i]));
-        }
-        return text.toString();
+        return IpLiterals.format(address);
     }
 
     static boolean isHost(HttpField field)

@@ -126,8 +126,6 @@ public class GatehouseProxy extends ProxyHandler.Reverse
         // Plex sends long Set-Cookie-free but header-heavy responses; 16 KiB is Jetty's server cap too.
         client.setMaxResponseHeadersSize(16 * 1024);
         client.setName("upstream-" + route.routeName());
-        // One pool for both legs: a chunk read from the upstream is the buffer written to the client.
-        client.setByteBufferPool(getServer().getByteBufferPool());
         for (UpstreamCustomizer customizer : customizers)
             customizer.customizeClient(route, client);
     }
