@@ -252,6 +252,9 @@ public class GateHandler extends Handler.Wrapper
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
         if (status == 503)
             response.getHeaders().put(HttpHeader.RETRY_AFTER, "30");
+        // RFC 9110 15.5.2: a 401 carries a challenge. Bearer, so browsers show no password prompt.
+        if (status == 401)
+            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"gatehouse\"");
         byte[] page = denyPage;
         String accept = request.getHeaders().get(HttpHeader.ACCEPT);
         if (page != null && (status == 401 || status == 403) && accept != null && accept.contains("text/html"))
