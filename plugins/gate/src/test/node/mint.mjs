@@ -126,6 +126,9 @@ const tokens = {
   'encryption-key-used-to-sign': await sign(claims(), { key: encryption.privateKey, kid: encryption.kid }),
   // For the rotation test, not the table: signed by B, which the served set does not hold at first.
   'rotated-key-b': await sign(claims(), { key: b.privateKey, kid: b.kid }),
+  'rotated-key-b-fresh-1': await sign(claims({ jti: hex(8) }), { key: b.privateKey, kid: b.kid }),
+  'rotated-key-b-fresh-2': await sign(claims({ jti: hex(8) }), { key: b.privateKey, kid: b.kid }),
+  'key-a-fresh-1': await sign(claims({ jti: hex(8) })),
   'identity-bob-family': await sign(claims({ email: 'bob@family.example', groups: ['family'] })),
   'identity-carol-admins': await sign(claims({ email: 'carol@corp.example', groups: ['admins', 'staff'] })),
 };

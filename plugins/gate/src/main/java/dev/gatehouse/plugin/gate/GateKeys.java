@@ -96,7 +96,7 @@ public class GateKeys extends AbstractLifeCycle implements JWKSource<SecurityCon
         {
             source = build();
         }
-        catch (IOException | java.text.ParseException | RuntimeException e)
+        catch (IOException | java.text.ParseException e)
         {
             LOG.warn("gate: cannot find the issuer's keys ({}); token-protected requests get 503 until it works", e.toString());
         }
@@ -139,7 +139,8 @@ public class GateKeys extends AbstractLifeCycle implements JWKSource<SecurityCon
         long ttl = config.getJwksCacheTtl().toMillis();
         long ahead = Math.min(config.getJwksRefreshAhead().toMillis(), ttl / 2);
         long rateLimit = Math.min(config.getJwksRateLimit().toMillis(), ttl - 1);
-        long refreshTimeout = Math.max(2 * config.getHttpTimeout().toMillis() + 1000, 1000);
+        // How long a request waits for a refresh another thread started; nimbus wants ahead + this <= ttl.
+        long refreshTimeout = Math.min(2 * config.getHttpTimeout().toMillis() + 1000, ttl - ahead);
         return JWKSourceBuilder.create(keysUri.toURL(), retriever())
             .cache(ttl, refreshTimeout)
             .refreshAheadCache(ahead, true)

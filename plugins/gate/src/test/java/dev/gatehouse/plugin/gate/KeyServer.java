@@ -21,6 +21,7 @@ final class KeyServer implements AutoCloseable
 {
     final StandInUpstream server;
     final AtomicInteger keyFetches = new AtomicInteger();
+    final AtomicInteger attempts = new AtomicInteger();
     volatile String document;
     volatile boolean down;
     volatile String discoveryIssuer;
@@ -34,6 +35,7 @@ final class KeyServer implements AutoCloseable
             public boolean handle(Request request, Response response, Callback callback)
             {
                 String path = request.getHttpURI().getPath();
+                attempts.incrementAndGet();
                 if (down)
                 {
                     response.setStatus(503);
