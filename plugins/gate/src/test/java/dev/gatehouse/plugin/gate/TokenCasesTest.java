@@ -29,7 +29,7 @@ class TokenCasesTest
 {
     /** Accepted; everything not listed here or in {@link #FORBIDDEN} must be 401. */
     static final Set<String> ACCEPTED = Set.of("valid", "valid-service-token", "valid-expired-within-skew", "valid-aud-string",
-        "valid-aud-one-of-many", "valid-typ-absent", "valid-es256", "identity-bob-family", "identity-carol-admins");
+        "valid-aud-one-of-many", "valid-typ-absent", "valid-es256", "identity-bob-family", "identity-carol-admins", "key-a-fresh-1");
     /** Authentic, but for another Access application. */
     static final Set<String> FORBIDDEN = Set.of("wrong-aud");
 
