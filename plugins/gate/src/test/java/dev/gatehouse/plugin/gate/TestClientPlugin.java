@@ -1,0 +1,76 @@
+package dev.gatehouse.plugin.gate;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+
+import com.google.inject.Module;
+import dev.gatehouse.spi.Contributions;
+import dev.gatehouse.spi.GatehousePlugin;
+import dev.gatehouse.spi.IpLiterals;
+import dev.gatehouse.spi.Slot;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.server.ConnectionMetaData;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.Request;
+
+/**
+ * Stands in for the forwarded plugin in tests: takes the client address from {@code X-Test-Client}
+ * the way gatehouse-forwarded takes it from a trusted cloudflared, so the gate's "client" (as
+ * opposed to its TCP peer) can be a public address on loopback.
+ */
+final class TestClientPlugin implements GatehousePlugin<TestClientPlugin.NoConfig>
+{
+    public static class NoConfig
+    {
+    }
+
+    @Override
+    public String id()
+    {
+        return "test-client";
+    }
+
+    @Override
+    public Slot slot()
+    {
+        return Slot.USER;
+    }
+
+    @Override
+    public Class<NoConfig> configClass()
+    {
+        return NoConfig.class;
+    }
+
+    @Override
+    public Module module(NoConfig config)
+    {
+        return binder -> Contributions.connectorCustomizers(binder).addBinding().toInstance(new HttpConfiguration.Customizer()
+        {
+            @Override
+            public Request customize(Request request, HttpFields.Mutable responseHeaders)
+            {
+                String claimed = request.getHeaders().get("X-Test-Client");
+                if (claimed == null)
+                    return request;
+                SocketAddress client = new InetSocketAddress(IpLiterals.parse(claimed), 40000);
+                ConnectionMetaData metaData = new ConnectionMetaData.Wrapper(request.getConnectionMetaData())
+                {
+                    @Override
+                    public SocketAddress getRemoteSocketAddress()
+                    {
+                        return client;
+                    }
+                };
+                return new Request.Wrapper(request)
+                {
+                    @Override
+                    public ConnectionMetaData getConnectionMetaData()
+                    {
+                        return metaData;
+                    }
+                };
+            }
+        });
+    }
+}
