@@ -94,6 +94,34 @@ class DistributionIT
     }
 
     @Test
+    void theForwardedPluginGivesTheUpstreamTheRealClientForHttp1AndHttp2() throws Exception
+    {
+        try (StandInUpstream upstream = StandInUpstream.plain();
+             Distribution distribution = Distribution.fromTarball())
+        {
+            int port = Distribution.freePort();
+            // cloudflared on this machine is the trusted hop: what it says about the client counts.
+            distribution.start(List.of(), "jetty.ssl.port=" + port, "gatehouse.upstream=" + upstream.uri(),
+                "gatehouse.forwarded.internal-proxies=loopback");
+            for (HttpClient client : List.of(http1, http2))
+            {
+                ContentResponse response = client.newRequest(URI.create("https://localhost:" + port + "/identity"))
+                    .headers(headers -> headers
+                        .put("X-Forwarded-For", "198.51.100.23, 203.0.113.7")
+                        .put("X-Real-IP", "10.6.6.6")
+                        .put("X_Forwarded_For", "10.6.6.6"))
+                    .send();
+                assertEquals(200, response.getStatus());
+                StandInUpstream.RecordedRequest received = upstream.lastRequest();
+                assertEquals(List.of("203.0.113.7"), received.values("X-Forwarded-For"));
+                assertEquals("203.0.113.7", received.header("X-Real-IP"));
+                assertNull(received.header("X_Forwarded_For"));
+                assertEquals("https", received.header("X-Forwarded-Proto"));
+            }
+        }
+    }
+
+    @Test
     void aMisspelledPropertyStopsStartUpWithASuggestion() throws Exception
     {
         try (Distribution distribution = Distribution.fromTarball())
