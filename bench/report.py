@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Turns scripts/bench's metrics.tsv (candidate, metric, round, value) into one markdown table.
+
+Each cell: the median over the rounds, the spread (min-max) when there was more than one sample,
+and the ratio to the best peer (nginx, Caddy, HAProxy, Traffic Server) and to the upstream reached
+directly. Ratios are always "this / reference", so for lower-is-better figures (latency, CPU,
+memory, start time) a ratio below 1 is better.
+"""
+import re
+import statistics
+import sys
+from collections import defaultdict
+
+PEERS = ["nginx", "caddy", "haproxy", "trafficserver"]
+ORDER = ["gatehouse", "gatehouse-b", "nginx", "caddy", "haproxy", "trafficserver", "direct"]
+TITLES = {"gatehouse": "Gatehouse", "gatehouse-b": "Gatehouse (variant B)", "nginx": "nginx", "caddy": "Caddy",
+          "haproxy": "HAProxy", "trafficserver": "Traffic Server", "direct": "upstream direct"}
+# metric, title, higher is better, format
+METRICS = [
+    ("rps", "HTTPS keep-alive, 1 KiB, req/s (wrk)", True, "{:,.0f}"),
+    ("p50_ms", "  latency p50, ms", False, "{:.2f}"),
+    ("p99_ms", "  latency p99, ms", False, "{:.2f}"),
+    ("cpu_us_per_request", "  CPU per request, µs (user+sys of the candidate)", False, "{:.1f}"),
+    ("h2_rps", "HTTP/2, 1 KiB, req/s (h2load)", True, "{:,.0f}"),
+    ("large_MBps", "256 MiB download, MB/s (curl, HTTP/1.1)", True, "{:,.0f}"),
+    ("tls_handshakes_per_s", "new TLS connections/s (full handshake + 1 GET)", True, "{:,.0f}"),
+    ("websocket", "WebSocket echo round trips/s", True, "{:,.0f}"),
+    ("peak_rss_MiB", "peak RSS, MiB (VmHWM, summed over processes)", False, "{:,.0f}"),
+    ("start_ms", "start to first proxied request, ms (1 sample)", False, "{:,.0f}"),
+]
+
+
+def parse_value(metric, text):
+    text = text.strip()
+    if metric in ("p50_ms", "p99_ms"):
+        match = re.fullmatch(r"([0-9.]+)(us|ms|s|m)", text)
+        if not match:
+            return None
+        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[match.group(2)]
+        return float(match.group(1)) * scale
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def main():
+    path, conditions = sys.argv[1], sys.argv[2]
+    samples = defaultdict(list)
+    notes = defaultdict(set)
+    failed = set()
+    for line in open(path, encoding="utf-8"):
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) != 4:
+            continue
+        candidate, metric, _round, value = parts
+        if metric == "failed":
+            failed.add(candidate)
+            continue
+        if metric == "errors":
+            if value.strip() not in ("", "0"):
+                notes[candidate].add("wrk: " + value.strip().rstrip("; "))
+            continue
+        if metric == "h2_failed":
+            if value.strip() not in ("", "0"):
+                notes[candidate].add("h2load failed requests: " + value.strip())
+            continue
+        parsed = parse_value(metric, value)
+        if parsed is not None:
+            samples[(candidate, metric)].append(parsed)
+
+    candidates = [c for c in ORDER if any(k[0] == c for k in samples) or c in failed]
+    medians = {k: statistics.median(v) for k, v in samples.items()}
+
+    def best_peer(metric, higher):
+        values = [medians[(p, metric)] for p in PEERS if (p, metric) in medians]
+        if not values:
+            return None
+        return max(values) if higher else min(values)
+
+    header = "| figure | " + " | ".join(TITLES[c] for c in candidates) + " |"
+    rule = "|---|" + "---|" * len(candidates)
+    rows = [header, rule]
+    for metric, title, higher, fmt in METRICS:
+        best = best_peer(metric, higher)
+        direct = medians.get(("direct", metric))
+        cells = []
+        for candidate in candidates:
+            values = samples.get((candidate, metric))
+            if candidate in failed:
+                cells.append("did not start")
+                continue
+            if not values:
+                if metric == "websocket":
+                    cells.append("not measured")
+                elif metric == "h2_rps" and candidate == "direct":
+                    cells.append("n/a")
+                else:
+                    cells.append("–")
+                continue
+            median = statistics.median(values)
+            text = "**" + fmt.format(median) + "**"
+            if len(values) > 1:
+                text += " (" + fmt.format(min(values)) + "–" + fmt.format(max(values)) + ")"
+            ratios = []
+            if best and candidate != "direct":
+                ratios.append("{:.2f}× best peer".format(median / best))
+            if direct and candidate != "direct":
+                ratios.append("{:.2f}× direct".format(median / direct))
+            if ratios:
+                text += "<br>" + ", ".join(ratios)
+            cells.append(text)
+        rows.append("| " + title + " | " + " | ".join(cells) + " |")
+
+    print("## Gatehouse benchmark\n")
+    print("\n".join(rows))
+    print()
+    print("Median over the rounds, (min–max) spread, ratio = candidate ÷ reference (best peer = the best of nginx, "
+          "Caddy, HAProxy, Traffic Server on that figure; for latency, CPU, memory and start time lower is better, "
+          "so a ratio below 1 is better there).")
+    print("WebSocket: not measured: the Gatehouse WebSocket bridge is not merged yet.")
+    for candidate in candidates:
+        for note in sorted(notes.get(candidate, ())):
+            print("- {}: {}".format(TITLES[candidate], note))
+    print()
+    print("Conditions: " + conditions)
+
+
+if __name__ == "__main__":
+    main()
