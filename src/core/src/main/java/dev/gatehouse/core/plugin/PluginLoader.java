@@ -1,7 +1,6 @@
 package dev.gatehouse.core.plugin;
 
 import java.io.IOException;
-import java.net.MalformedURLException;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,17 +110,5 @@ public final class PluginLoader
      */
     public record LoadedPlugin(GatehousePlugin<?> plugin, String origin)
     {
-    }
-
-    static URL toUrl(Path path)
-    {
-        try
-        {
-            return path.toUri().toURL();
-        }
-        catch (MalformedURLException e)
-        {
-            throw new IllegalStateException(e);
-        }
     }
 }

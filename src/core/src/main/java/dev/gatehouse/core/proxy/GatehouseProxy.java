@@ -3,8 +3,6 @@ package dev.gatehouse.core.proxy;
 import java.net.URI;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import dev.gatehouse.core.CoreConfig;
 import dev.gatehouse.spi.UpstreamCustomizer;
@@ -24,7 +22,6 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -189,41 +186,8 @@ public class GatehouseProxy extends ProxyHandler.Reverse
     {
         for (UpstreamCustomizer customizer : customizers)
             customizer.customizeRequest(route, clientToProxyRequest, proxyToServerRequest);
-        armResponseTimeout(proxyToServerRequest);
+        ResponseStartTimeout.arm(proxyToServerRequest, getHttpClient().getScheduler(), config.getUpstreamResponseTimeout().toMillis());
         super.sendProxyToServerRequest(clientToProxyRequest, proxyToServerRequest, proxyToClientResponse, proxyToClientCallback);
-    }
-
-    /**
-     * The idle timeout must be long (paused players), so a silent upstream is caught by a separate
-     * timer that starts once the whole request was sent (an upload may take hours) and stops when
-     * the response starts. A {@link TimeoutException} makes {@link ProxyHandler} answer 504.
-     */
-    private void armResponseTimeout(org.eclipse.jetty.client.Request proxyToServerRequest)
-    {
-        long timeout = config.getUpstreamResponseTimeout().toMillis();
-        Scheduler scheduler = getHttpClient().getScheduler();
-        Scheduler.Task[] task = new Scheduler.Task[1];
-        proxyToServerRequest.onRequestSuccess(request ->
-        {
-            synchronized (task)
-            {
-                if (task[0] == null)
-                    task[0] = scheduler.schedule(() -> request.abort(new TimeoutException("no response from upstream within " + timeout + " ms")), timeout, TimeUnit.MILLISECONDS);
-            }
-        });
-        proxyToServerRequest.onResponseBegin(response -> cancel(task));
-        proxyToServerRequest.onComplete(result -> cancel(task));
-    }
-
-    private static void cancel(Scheduler.Task[] task)
-    {
-        synchronized (task)
-        {
-            if (task[0] != null)
-                task[0].cancel();
-            else
-                task[0] = () -> false;
-        }
     }
 
     @Override
