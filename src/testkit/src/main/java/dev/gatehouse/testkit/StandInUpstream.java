@@ -2,7 +2,6 @@ package dev.gatehouse.testkit;
 
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -424,10 +423,5 @@ public final class StandInUpstream implements AutoCloseable
         {
             return headers.get(header);
         }
-    }
-
-    static byte[] utf8(String text)
-    {
-        return text.getBytes(StandardCharsets.UTF_8);
     }
 }

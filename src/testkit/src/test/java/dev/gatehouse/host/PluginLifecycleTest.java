@@ -3,13 +3,11 @@ package dev.gatehouse.host;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import com.google.inject.AbstractModule;
-import com.google.inject.Module;
 import dev.gatehouse.spi.Contributions;
-import dev.gatehouse.spi.GatehousePlugin;
 import dev.gatehouse.spi.Slot;
 import dev.gatehouse.testkit.GatehouseHarness;
 import dev.gatehouse.testkit.StandInUpstream;
+import dev.gatehouse.testkit.TestPlugin;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import org.junit.jupiter.api.Test;
 
@@ -24,10 +22,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PluginLifecycleTest
 {
     static final List<String> EVENTS = new CopyOnWriteArrayList<>();
-
-    public static class NoConfig
-    {
-    }
 
     static final class Recorder extends AbstractLifeCycle
     {
@@ -55,26 +49,9 @@ class PluginLifecycleTest
         }
     }
 
-    record TestPlugin(String id, Slot slot, boolean failing) implements GatehousePlugin<NoConfig>
+    static TestPlugin recording(String id, Slot slot, boolean failing)
     {
-        @Override
-        public Class<NoConfig> configClass()
-        {
-            return NoConfig.class;
-        }
-
-        @Override
-        public Module module(NoConfig config)
-        {
-            return new AbstractModule()
-            {
-                @Override
-                protected void configure()
-                {
-                    Contributions.managedBeans(binder()).addBinding().toInstance(new Recorder(id, failing));
-                }
-            };
-        }
+        return TestPlugin.of(id, slot, binder -> Contributions.managedBeans(binder).addBinding().toInstance(new Recorder(id, failing)));
     }
 
     @Test
@@ -84,8 +61,8 @@ class PluginLifecycleTest
         try (StandInUpstream upstream = StandInUpstream.plain();
              GatehouseHarness ignored = GatehouseHarness.builder()
                  .upstream(upstream.uri())
-                 .plugin(new TestPlugin("second", Slot.USER, false))
-                 .plugin(new TestPlugin("first", Slot.RESPONSE_HEADERS, false))
+                 .plugin(recording("second", Slot.USER, false))
+                 .plugin(recording("first", Slot.RESPONSE_HEADERS, false))
                  .start())
         {
             assertEquals(List.of("start first", "start second"), EVENTS);
@@ -101,8 +78,8 @@ class PluginLifecycleTest
         {
             GatehouseHarness.Builder builder = GatehouseHarness.builder()
                 .upstream(upstream.uri())
-                .plugin(new TestPlugin("healthy", Slot.RESPONSE_HEADERS, false))
-                .plugin(new TestPlugin("broken", Slot.USER, true));
+                .plugin(recording("healthy", Slot.RESPONSE_HEADERS, false))
+                .plugin(recording("broken", Slot.USER, true));
             RuntimeException failure = assertThrows(RuntimeException.class, builder::start);
             assertTrue(String.valueOf(failure.getMessage()).contains("broken cannot start") || String.valueOf(failure.getCause()).contains("broken cannot start"), String.valueOf(failure));
         }

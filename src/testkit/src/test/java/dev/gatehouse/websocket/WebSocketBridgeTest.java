@@ -1,5 +1,6 @@
 package dev.gatehouse.websocket;
 
+import dev.gatehouse.testkit.TestPlugin;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -10,9 +11,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-import com.google.inject.Module;
-import dev.gatehouse.spi.Contributions;
-import dev.gatehouse.spi.GatehousePlugin;
 import dev.gatehouse.spi.Slot;
 import dev.gatehouse.testkit.GatehouseHarness;
 import dev.gatehouse.testkit.StandInUpstream.RecordedRequest;
@@ -490,14 +488,14 @@ class WebSocketBridgeTest
     void pluginsInTheChainApplyToUpgradeRequests(String protocol) throws Exception
     {
         try (StandInWebSocketUpstream upstream = StandInWebSocketUpstream.plain();
-             GatehouseHarness gatehouse = GatehouseHarness.builder().upstream(upstream.uri()).plugin(new HeaderGatePlugin()).start())
+             GatehouseHarness gatehouse = GatehouseHarness.builder().upstream(upstream.uri()).plugin(headerGatePlugin()).start())
         {
             WebSocketCoreClient client = webSocketClient(client(gatehouse, protocol));
             UpgradeException refused = assertThrows(UpgradeException.class, () -> TestWebSocket.connect(client, wss(gatehouse, "/socket"), List.of(), null));
             assertEquals(403, refused.getResponseStatusCode());
             assertTrue(upstream.upgrades().isEmpty(), "the refused upgrade reached the upstream");
 
-            TestWebSocket admitted = TestWebSocket.connect(client, wss(gatehouse, "/socket"), List.of(), headers -> headers.put(HeaderGatePlugin.HEADER, "open"));
+            TestWebSocket admitted = TestWebSocket.connect(client, wss(gatehouse, "/socket"), List.of(), headers -> headers.put(GATE_HEADER, "open"));
             admitted.sendText("in");
             assertEquals("in", admitted.nextMessage().text());
             admitted.close(CloseStatus.NORMAL, null);
@@ -509,48 +507,22 @@ class WebSocketBridgeTest
     /**
      * An access plugin that refuses (403) every request without {@code X-Test-Gate: open}.
      */
-    public static final class HeaderGatePlugin implements GatehousePlugin<HeaderGatePlugin.Settings>
+    static final String GATE_HEADER = "X-Test-Gate";
+
+    static TestPlugin headerGatePlugin()
     {
-        static final String HEADER = "X-Test-Gate";
-
-        public static final class Settings
+        return TestPlugin.handler("test-gate", Slot.ACCESS, new Handler.Wrapper()
         {
-        }
-
-        @Override
-        public String id()
-        {
-            return "test-gate";
-        }
-
-        @Override
-        public Slot slot()
-        {
-            return Slot.ACCESS;
-        }
-
-        @Override
-        public Class<Settings> configClass()
-        {
-            return Settings.class;
-        }
-
-        @Override
-        public Module module(Settings config)
-        {
-            return binder -> Contributions.handler(binder).toInstance(new Handler.Wrapper()
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) throws Exception
             {
-                @Override
-                public boolean handle(Request request, Response response, Callback callback) throws Exception
+                if (!"open".equals(request.getHeaders().get(GATE_HEADER)))
                 {
-                    if (!"open".equals(request.getHeaders().get(HEADER)))
-                    {
-                        Response.writeError(request, response, callback, 403);
-                        return true;
-                    }
-                    return super.handle(request, response, callback);
+                    Response.writeError(request, response, callback, 403);
+                    return true;
                 }
-            });
-        }
+                return super.handle(request, response, callback);
+            }
+        });
     }
 }

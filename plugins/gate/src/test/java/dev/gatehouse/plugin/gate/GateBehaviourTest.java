@@ -240,7 +240,7 @@ class GateBehaviourTest
         try (KeyServer keys = new KeyServer(minted.jwks);
              StandInUpstream upstream = StandInUpstream.plain();
              GatehouseHarness gatehouse = gate(upstream, keys, "bypass connector=https network=127.0.0.0/8,192.168.0.0/16\n",
-                 "gatehouse.tunnel.port", String.valueOf(tunnelPort)).plugin(new TestClientPlugin()).start())
+                 "gatehouse.tunnel.port", String.valueOf(tunnelPort)).plugin(TestClientPlugin.create()).start())
         {
             // Through the tunnel listener (cloudflared's loopback peer), even a LAN client address needs a token.
             assertEquals(401, Raw.request(tunnelPort, false, "GET", "/library", "X-Test-Client: 192.168.1.10", "X-Forwarded-Proto: https"));

@@ -97,7 +97,7 @@ class PlexAndRememberTest
         try (KeyServer keys = new KeyServer(minted.jwks);
              StandInUpstream upstream = StandInUpstream.plain())
         {
-            GatehouseHarness.Builder builder = GatehouseHarness.builder().base(base).upstream(upstream.uri()).plugin(new GatePlugin()).plugin(new TestClientPlugin())
+            GatehouseHarness.Builder builder = GatehouseHarness.builder().base(base).upstream(upstream.uri()).plugin(new GatePlugin()).plugin(TestClientPlugin.create())
                 .property("gatehouse.gate.cloudflare-team", Minted.TEAM)
                 .property("gatehouse.gate.jwks-url", keys.certsUri().toString())
                 .property("gatehouse.gate.audiences", Minted.AUDIENCE)

@@ -3,11 +3,10 @@ package dev.gatehouse.plugin.gate;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
-import com.google.inject.Module;
 import dev.gatehouse.spi.Contributions;
-import dev.gatehouse.spi.GatehousePlugin;
 import dev.gatehouse.spi.IpLiterals;
 import dev.gatehouse.spi.Slot;
+import dev.gatehouse.testkit.TestPlugin;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.server.ConnectionMetaData;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -18,34 +17,15 @@ import org.eclipse.jetty.server.Request;
  * the way gatehouse-forwarded takes it from a trusted cloudflared, so the gate's "client" (as
  * opposed to its TCP peer) can be a public address on loopback.
  */
-final class TestClientPlugin implements GatehousePlugin<TestClientPlugin.NoConfig>
+final class TestClientPlugin
 {
-    public static class NoConfig
+    private TestClientPlugin()
     {
     }
 
-    @Override
-    public String id()
+    static TestPlugin create()
     {
-        return "test-client";
-    }
-
-    @Override
-    public Slot slot()
-    {
-        return Slot.USER;
-    }
-
-    @Override
-    public Class<NoConfig> configClass()
-    {
-        return NoConfig.class;
-    }
-
-    @Override
-    public Module module(NoConfig config)
-    {
-        return binder -> Contributions.connectorCustomizers(binder).addBinding().toInstance(new HttpConfiguration.Customizer()
+        return TestPlugin.of("test-client", Slot.USER, binder -> Contributions.connectorCustomizers(binder).addBinding().toInstance(new HttpConfiguration.Customizer()
         {
             @Override
             public Request customize(Request request, HttpFields.Mutable responseHeaders)
@@ -71,6 +51,6 @@ final class TestClientPlugin implements GatehousePlugin<TestClientPlugin.NoConfi
                     }
                 };
             }
-        });
+        }));
     }
 }

@@ -7,10 +7,12 @@ import java.security.KeyStore;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
+import dev.gatehouse.spi.Slot;
 import dev.gatehouse.testkit.GatehouseHarness;
-import dev.gatehouse.testkit.StandInUpstream;
 import dev.gatehouse.testkit.StandInUpstream.RecordedRequest;
+import dev.gatehouse.testkit.StandInUpstream;
 import dev.gatehouse.testkit.TestCertificates;
+import dev.gatehouse.testkit.TestPlugin;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -151,7 +153,7 @@ class PlexDirectProxyTest
         // after every managed bean; discovery does not depend on that order.
         String hash = newHash();
         try (StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca, hash), false);
-             GatehouseHarness gatehouse = gatehouse(plex.uri()).plugin(new PassThroughPlugin()).start())
+             GatehouseHarness gatehouse = gatehouse(plex.uri()).plugin(TestPlugin.handler("pass-through", Slot.ACCESS, new Handler.Wrapper())).start())
         {
             assertEquals(name(hash), gatehouse.gatehouse().defaultProxy().route().uri().getHost());
             assertEquals(200, gatehouse.http2().GET(gatehouse.uri("/x")).getStatus());

@@ -9,7 +9,6 @@ import java.util.Set;
 import dev.gatehouse.spi.IpLiterals;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 
 /**
@@ -121,10 +120,5 @@ public final class ForwardedHeaders
     static String formatAddress(InetAddress address)
     {
         return IpLiterals.format(address);
-    }
-
-    static boolean isHost(HttpField field)
-    {
-        return field.getHeader() == HttpHeader.HOST;
     }
 }

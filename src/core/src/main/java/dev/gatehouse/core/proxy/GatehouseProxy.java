@@ -10,7 +10,6 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpClientTransport;
 import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
 import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
-import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http2.client.HTTP2Client;
@@ -188,13 +187,6 @@ public class GatehouseProxy extends ProxyHandler.Reverse
             customizer.customizeRequest(route, clientToProxyRequest, proxyToServerRequest);
         ResponseStartTimeout.arm(proxyToServerRequest, getHttpClient().getScheduler(), config.getUpstreamResponseTimeout().toMillis());
         super.sendProxyToServerRequest(clientToProxyRequest, proxyToServerRequest, proxyToClientResponse, proxyToClientCallback);
-    }
-
-    @Override
-    protected HttpField filterServerToProxyResponseField(HttpField serverToProxyResponseField)
-    {
-        // The upstream's own Via, if any, is its business; keep the rest as sent.
-        return serverToProxyResponseField;
     }
 
     @Override
