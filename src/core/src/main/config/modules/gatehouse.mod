@@ -42,8 +42,25 @@ jetty.httpConfig.sendXPoweredBy?=false
 ## The HTTPS port is Jetty's: jetty.ssl.port (default 8443). The certificate is Jetty's keystore:
 ## jetty.sslContext.keyStorePath and jetty.sslContext.keyStorePassword (PKCS12).
 
-## Where requests go: http://host:port or https://host:port (Plex's default is below).
+## Where requests go: http://host:port or https://host:port (Plex's default is below). This is
+## the default app; more apps, each under its own host names, are files in webapps/ (see below).
 # gatehouse.upstream=http://127.0.0.1:32400
+
+## The host names the default app answers for, comma-separated (plex.example.com, *.example.com
+## for one label). Empty: it answers every host that no app file claims. Set: other hosts get 404.
+# gatehouse.hosts=
+
+## Apps: one file per app, webapps/<name>.properties, holding gatehouse.hosts, gatehouse.upstream
+## and any per-app setting (upstream timeouts, websocket limits, plugin keys such as
+## gatehouse.security-headers.preset). Files are deployed, redeployed and removed while running;
+## a broken file is reported with its name and the running version stays. Examples ship as
+## webapps/*.properties.disabled: rename one to enable it.
+# gatehouse.apps.directory=webapps
+## How often the directory is checked, in whole seconds; 0s deploys at start only.
+# gatehouse.apps.scan-interval=1s
+## When an app file changes or is removed, requests in flight (a download) finish on the old
+## version for up to this long before it stops; new requests go to the new version at once.
+# gatehouse.apps.drain-timeout=1h
 
 ## How long to wait for a TCP (and TLS) connection to the upstream; past it the client gets 502.
 # gatehouse.upstream.connect-timeout=5s

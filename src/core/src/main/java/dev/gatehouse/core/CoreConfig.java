@@ -3,6 +3,8 @@ package dev.gatehouse.core;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 
 import dev.gatehouse.spi.Config;
 import dev.gatehouse.spi.DataSize;
@@ -26,7 +28,17 @@ public class CoreConfig
         AUTO
     }
 
+    /**
+     * First segments of the keys that configure the server as a whole (listeners, certificates, the
+     * app scanner); an app file cannot set them.
+     */
+    public static final Set<String> SERVER_WIDE_SECTIONS = Set.of("client", "redirect", "tunnel", "tls", "apps");
+
     private URI upstream = URI.create("http://127.0.0.1:32400");
+    private List<String> hosts = List.of();
+    private Path appsDirectory = Path.of("webapps");
+    private Duration appsScanInterval = Duration.ofSeconds(1);
+    private Duration appsDrainTimeout = Duration.ofHours(1);
     private Duration upstreamConnectTimeout = Duration.ofSeconds(5);
     private Duration upstreamResponseTimeout = Duration.ofSeconds(60);
     private Duration upstreamIdleTimeout = Duration.ofMinutes(15);
@@ -58,6 +70,54 @@ public class CoreConfig
         if (upstream.getRawQuery() != null || upstream.getRawFragment() != null || upstream.getRawUserInfo() != null)
             throw new IllegalArgumentException("the upstream URI takes a scheme, host, port and optional path only");
         this.upstream = upstream;
+    }
+
+    public List<String> getHosts()
+    {
+        return hosts;
+    }
+
+    @Config(value = "hosts", description = "host names this app answers for, e.g. plex.example.com,*.plex.example.com; empty: the default app answers every host no app file claims")
+    public void setHosts(List<String> hosts)
+    {
+        this.hosts = HostNames.normalize(hosts);
+    }
+
+    public Path getAppsDirectory()
+    {
+        return appsDirectory;
+    }
+
+    @Config(value = "apps.directory", description = "where app files (<name>.properties, one per app) are deployed from, relative to jetty.base")
+    public void setAppsDirectory(Path appsDirectory)
+    {
+        this.appsDirectory = appsDirectory;
+    }
+
+    public Duration getAppsScanInterval()
+    {
+        return appsScanInterval;
+    }
+
+    @Config(value = "apps.scan-interval", description = "how often the apps directory is checked for added, changed and removed app files, in whole seconds; 0s deploys at start only")
+    public void setAppsScanInterval(Duration appsScanInterval)
+    {
+        if (appsScanInterval.isNegative() || appsScanInterval.toMillis() % 1000 != 0)
+            throw new IllegalArgumentException("use whole seconds, e.g. 1s; 0s is off");
+        this.appsScanInterval = appsScanInterval;
+    }
+
+    public Duration getAppsDrainTimeout()
+    {
+        return appsDrainTimeout;
+    }
+
+    @Config(value = "apps.drain-timeout", description = "when an app file changes or goes, how long requests already in flight (a download) may finish on the old version before it is stopped")
+    public void setAppsDrainTimeout(Duration appsDrainTimeout)
+    {
+        if (appsDrainTimeout.isNegative())
+            throw new IllegalArgumentException("must not be negative; 0s stops the old version at once");
+        this.appsDrainTimeout = appsDrainTimeout;
     }
 
     public Duration getUpstreamConnectTimeout()

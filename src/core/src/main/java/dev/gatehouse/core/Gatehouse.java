@@ -1,6 +1,7 @@
 package dev.gatehouse.core;
 
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,41 +11,34 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-import com.google.inject.Binding;
-import com.google.inject.CreationException;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
-import com.google.inject.Key;
-import com.google.inject.Module;
-import com.google.inject.TypeLiteral;
-import com.google.inject.spi.Message;
+import dev.gatehouse.core.apps.AppContext;
+import dev.gatehouse.core.apps.AppDeployer;
+import dev.gatehouse.core.apps.AppFile;
+import dev.gatehouse.core.apps.AppRouter;
+import dev.gatehouse.core.apps.AppScanner;
 import dev.gatehouse.core.config.ConfigBinder;
 import dev.gatehouse.core.config.ConfigurationProblems;
 import dev.gatehouse.core.plugin.PluginLoader;
 import dev.gatehouse.core.plugin.PluginLoader.LoadedPlugin;
 import dev.gatehouse.core.proxy.GatehouseProxy;
-import dev.gatehouse.core.proxy.Route;
-import dev.gatehouse.core.websocket.WebSocketBridge;
-import dev.gatehouse.spi.ChainHandler;
 import dev.gatehouse.spi.GatehouseEnvironment;
 import dev.gatehouse.spi.GatehousePlugin;
 import dev.gatehouse.spi.IpLiterals;
-import dev.gatehouse.spi.UpstreamCustomizer;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Assembles Gatehouse into a Jetty {@link Server} before it starts: binds and validates the
  * configuration of the host and of every plugin (failing once with the whole list), builds one
- * Guice child injector per plugin, links the plugins' handlers in {@link dev.gatehouse.spi.Slot}
- * order in front of the routes, configures listeners and TLS, and creates the proxy of the
- * default route. Jetty owns the lifecycle of everything created here.
+ * Guice child injector per plugin, configures listeners and TLS, builds the default app (its
+ * plugins' handlers in {@link dev.gatehouse.spi.Slot} order, then the WebSocket bridge and the
+ * proxy), and installs the router by host name with Jetty's deployment scanner over the apps
+ * directory for the other apps. Jetty owns the lifecycle of everything created here.
  */
 public final class Gatehouse
 {
@@ -57,21 +51,21 @@ public final class Gatehouse
 
     private final Server server;
     private final Path base;
-    private final CoreConfig core;
-    private final List<PluginInstance> plugins;
     private final List<String> effectiveConfiguration;
-    private final GatehouseProxy defaultProxy;
-    private final List<Handler.Wrapper> chain;
+    private final List<String> pluginIds;
+    private final AppContext defaultApp;
+    private final AppDeployer deployer;
+    private final AppRouter router;
 
-    private Gatehouse(Server server, Path base, CoreConfig core, List<PluginInstance> plugins, List<String> effectiveConfiguration, GatehouseProxy defaultProxy, List<Handler.Wrapper> chain)
+    private Gatehouse(Server server, Path base, List<String> effectiveConfiguration, List<String> pluginIds, AppContext defaultApp, AppDeployer deployer, AppRouter router)
     {
         this.server = server;
         this.base = base;
-        this.core = core;
-        this.plugins = plugins;
         this.effectiveConfiguration = effectiveConfiguration;
-        this.defaultProxy = defaultProxy;
-        this.chain = chain;
+        this.pluginIds = pluginIds;
+        this.defaultApp = defaultApp;
+        this.deployer = deployer;
+        this.router = router;
     }
 
     /**
@@ -95,11 +89,73 @@ public final class Gatehouse
      */
     public static Gatehouse install(Server server, Map<String, String> properties, Map<String, Object> ids, Path base, List<LoadedPlugin> loaded, ConfigurationProblems problems)
     {
-        ConfigBinder binder = new ConfigBinder(properties, base, problems);
-        CoreConfig core = binder.bind(ConfigBinder.NAMESPACE, CoreConfig.class);
-        validateCore(core, properties, problems);
+        List<GatehousePlugin<?>> accepted = accept(loaded, problems);
+        accepted.sort(Comparator.comparing((GatehousePlugin<?> plugin) -> plugin.slot()).thenComparing(GatehousePlugin::id));
+        Set<String> pluginIds = new LinkedHashSet<>(accepted.stream().map(GatehousePlugin::id).toList());
 
-        List<BoundPlugin> bound = new ArrayList<>();
+        GatehouseEnvironment environment = new Environment(base, server);
+        Injector parent = Guice.createInjector(binder ->
+        {
+            binder.bind(GatehouseEnvironment.class).toInstance(environment);
+            binder.bind(Server.class).toInstance(server);
+        });
+        // Bound once without knowing which plugins customise the listeners; the app files need that.
+        AppAssembly probe = new AppAssembly(properties, base, accepted, parent, Set.of());
+        AppAssembly.Bound bound = probe.bind(properties, problems);
+        CoreConfig core = bound.core();
+        if (core != null)
+            validateCore(core, properties, problems);
+        bound.binder().reportUnknownKeys(pluginIds, Set.of());
+        problems.throwIfAny();
+
+        List<AppAssembly.PluginInstance> instances = probe.instantiate(bound.plugins(), problems);
+        problems.throwIfAny();
+
+        List<HttpConfiguration.Customizer> connectorCustomizers = new ArrayList<>();
+        Set<String> listenerPlugins = new LinkedHashSet<>();
+        for (AppAssembly.PluginInstance instance : instances)
+        {
+            connectorCustomizers.addAll(instance.connectorCustomizers());
+            if (!instance.connectorCustomizers().isEmpty())
+                listenerPlugins.add(instance.plugin().id());
+            instance.managedBeans().forEach(bean -> server.addBean(bean));
+        }
+
+        Listeners.configure(server, core, ids, base, connectorCustomizers, problems);
+        problems.throwIfAny();
+
+        AppAssembly assembly = new AppAssembly(properties, base, accepted, parent, listenerPlugins);
+        AppContext defaultApp = assembly.newApp(AppFile.DEFAULT_APP, "start.d", core, instances, problems);
+        problems.throwIfAny();
+
+        // Apps by host name in front of Jetty's Contexts, which keeps whatever other Jetty modules deploy.
+        contexts(server, ids);
+        AppRouter router = new AppRouter();
+        server.insertHandler(router);
+        AppDeployer deployer = new AppDeployer(server, router, core.getAppsDrainTimeout());
+        deployer.deployAtStart(defaultApp);
+        server.addBean(deployer);
+        Path appsDirectory = base.resolve(core.getAppsDirectory());
+        if (Files.isDirectory(appsDirectory))
+            server.addBean(new AppScanner(deployer, assembly::fromFile, appsDirectory, (int)core.getAppsScanInterval().toSeconds()));
+        else
+            LOG.info("No apps directory {}: only the app of start.d is served", appsDirectory);
+        // DefaultHandler would list the deployed contexts to anyone; the router answers unknown hosts.
+        server.setDefaultHandler(null);
+        server.setErrorHandler(new GatehouseErrorHandler());
+
+        if (core.getRedirectPort() > 0)
+            server.insertHandler(new RedirectToHttpsHandler(Listeners.httpsPort(server, properties)));
+
+        Gatehouse gatehouse = new Gatehouse(server, base, bound.binder().effectiveConfiguration(), List.copyOf(pluginIds), defaultApp, deployer, router);
+        gatehouse.logAssembly(core);
+        server.addEventListener(new StartedBanner(server, core, base, deployer));
+        return gatehouse;
+    }
+
+    private static List<GatehousePlugin<?>> accept(List<LoadedPlugin> loaded, ConfigurationProblems problems)
+    {
+        List<GatehousePlugin<?>> accepted = new ArrayList<>();
         Set<String> pluginIds = new LinkedHashSet<>();
         for (LoadedPlugin candidate : loaded)
         {
@@ -125,65 +181,9 @@ public final class Gatehouse
                 problems.add(candidate.origin(), "plugin '" + id + "' names no slot");
                 continue;
             }
-            bound.add(bind(plugin, binder, problems));
+            accepted.add(plugin);
         }
-        binder.reportUnknownKeys(pluginIds, Set.of());
-        problems.throwIfAny();
-
-        bound.sort(Comparator.comparing((BoundPlugin plugin) -> plugin.plugin().slot()).thenComparing(plugin -> plugin.plugin().id()));
-        GatehouseEnvironment environment = new Environment(base, server);
-        List<PluginInstance> instances = createInjectors(environment, bound, problems);
-        problems.throwIfAny();
-
-        List<UpstreamCustomizer> upstreamCustomizers = new ArrayList<>();
-        List<HttpConfiguration.Customizer> connectorCustomizers = new ArrayList<>();
-        for (PluginInstance instance : instances)
-        {
-            upstreamCustomizers.addAll(instance.upstreamCustomizers());
-            connectorCustomizers.addAll(instance.connectorCustomizers());
-            instance.managedBeans().forEach(bean -> server.addBean(bean));
-        }
-
-        Listeners.configure(server, core, ids, base, connectorCustomizers, problems);
-        problems.throwIfAny();
-
-        Route defaultRoute = new Route("default", List.of(), core.getUpstream());
-        SslContextFactory.Client upstreamTls = UpstreamTls.create(core, problems);
-        problems.throwIfAny();
-        GatehouseProxy defaultProxy = new GatehouseProxy(defaultRoute, core, upstreamTls, upstreamCustomizers);
-
-        ContextHandlerCollection contexts = contexts(server, ids);
-        // WebSocket upgrades are bridged in front of the proxy, which cannot upgrade.
-        ContextHandler defaultContext = new ContextHandler(new WebSocketBridge(defaultProxy, core), "/");
-        defaultContext.setDisplayName("gatehouse-default-route");
-        contexts.addHandler(defaultContext);
-        // DefaultHandler would list the deployed contexts to anyone; an unknown host gets a bare 404.
-        server.setDefaultHandler(null);
-        server.setErrorHandler(new GatehouseErrorHandler());
-
-        List<Handler.Wrapper> chain = new ArrayList<>();
-        if (core.getRedirectPort() > 0)
-            chain.add(new RedirectToHttpsHandler(Listeners.httpsPort(server, properties)));
-        for (PluginInstance instance : instances)
-        {
-            if (instance.handler() != null)
-                chain.add(instance.handler());
-        }
-        insertChain(server, chain);
-
-        Gatehouse gatehouse = new Gatehouse(server, base, core, instances, binder.effectiveConfiguration(), defaultProxy, chain);
-        gatehouse.logAssembly();
-        server.addEventListener(new StartedBanner(server, core, base));
-        return gatehouse;
-    }
-
-    private static <C> BoundPlugin bind(GatehousePlugin<C> plugin, ConfigBinder binder, ConfigurationProblems problems)
-    {
-        String prefix = ConfigBinder.NAMESPACE + plugin.id() + ".";
-        C config = binder.bind(prefix, plugin.configClass());
-        if (config != null)
-            plugin.validate(config, (key, message) -> problems.add(prefix + key, message));
-        return new BoundPlugin(plugin, config);
+        return accepted;
     }
 
     private static void validateCore(CoreConfig core, Map<String, String> properties, ConfigurationProblems problems)
@@ -204,43 +204,6 @@ public final class Gatehouse
         }
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static List<PluginInstance> createInjectors(GatehouseEnvironment environment, List<BoundPlugin> bound, ConfigurationProblems problems)
-    {
-        Injector parent = Guice.createInjector(binder ->
-        {
-            binder.bind(GatehouseEnvironment.class).toInstance(environment);
-            binder.bind(Server.class).toInstance(environment.server());
-        });
-        List<PluginInstance> instances = new ArrayList<>();
-        for (BoundPlugin plugin : bound)
-        {
-            String id = plugin.plugin().id();
-            try
-            {
-                Module module = ((GatehousePlugin)plugin.plugin()).module(plugin.config());
-                Class configClass = plugin.plugin().configClass();
-                Injector injector = parent.createChildInjector(binder -> binder.bind(configClass).toInstance(plugin.config()), module);
-                instances.add(PluginInstance.of(plugin.plugin(), injector));
-            }
-            catch (CreationException e)
-            {
-                for (Message message : e.getErrorMessages())
-                    problems.add("plugin '" + id + "': " + message.getMessage());
-            }
-            catch (com.google.inject.ProvisionException e)
-            {
-                for (Message message : e.getErrorMessages())
-                    problems.add("plugin '" + id + "': " + message.getMessage());
-            }
-            catch (RuntimeException e)
-            {
-                problems.add("plugin '" + id + "' failed to build its module: " + e);
-            }
-        }
-        return instances;
-    }
-
     private static ContextHandlerCollection contexts(Server server, Map<String, Object> ids)
     {
         if (ids.get("Contexts") instanceof ContextHandlerCollection contexts)
@@ -250,38 +213,19 @@ public final class Gatehouse
         return contexts;
     }
 
-    private static void insertChain(Server server, List<Handler.Wrapper> chain)
-    {
-        if (chain.isEmpty())
-            return;
-        for (int i = 0; i < chain.size() - 1; i++)
-            chain.get(i).setHandler(chain.get(i + 1));
-        server.insertHandler(chain.get(0));
-    }
-
-    private void logAssembly()
+    private void logAssembly(CoreConfig core)
     {
         LOG.info("Gatehouse effective configuration ({}):", base);
         effectiveConfiguration.forEach(line -> LOG.info("  {}", line));
         List<String> chainLines = new ArrayList<>();
         int position = 1;
-        for (Handler.Wrapper handler : chain)
-            chainLines.add(position++ + ". " + describe(handler));
-        chainLines.add(position++ + ". route by host: " + defaultProxy.route().routeName() + " (any host) -> " + defaultProxy.route().uri());
-        chainLines.add(position++ + ". WebSocket bridge (upgrades only)");
-        chainLines.add(position + ". reverse proxy (" + core.getUpstreamProtocol().name().toLowerCase(java.util.Locale.ROOT) + " upstream)");
+        if (core.getRedirectPort() > 0)
+            chainLines.add(position++ + ". listener: " + RedirectToHttpsHandler.class.getSimpleName());
+        chainLines.add(position++ + ". route by host: app 'default' (" + (core.getHosts().isEmpty() ? "any host no app file claims" : String.join(", ", core.getHosts())) + "), apps from " + base.resolve(core.getAppsDirectory()));
+        for (String line : defaultApp.chainDescription())
+            chainLines.add(position++ + ". " + line);
         LOG.info("Gatehouse handler chain, outermost first:");
         chainLines.forEach(line -> LOG.info("  {}", line));
-    }
-
-    private String describe(Handler.Wrapper handler)
-    {
-        for (PluginInstance instance : plugins)
-        {
-            if (instance.handler() == handler)
-                return instance.plugin().slot().name().toLowerCase(java.util.Locale.ROOT) + ": plugin '" + instance.plugin().id() + "' (" + handler.getClass().getName() + ")";
-        }
-        return "listener: " + handler.getClass().getSimpleName();
     }
 
     public Server server()
@@ -289,9 +233,25 @@ public final class Gatehouse
         return server;
     }
 
+    /**
+     * @return the proxy of the app configured in start.d
+     */
     public GatehouseProxy defaultProxy()
     {
-        return defaultProxy;
+        return defaultApp.getDescendant(GatehouseProxy.class);
+    }
+
+    /**
+     * @return the apps deployed now, the default app included
+     */
+    public AppDeployer deployer()
+    {
+        return deployer;
+    }
+
+    public AppRouter router()
+    {
+        return router;
     }
 
     public List<String> effectiveConfiguration()
@@ -304,35 +264,7 @@ public final class Gatehouse
      */
     public List<String> pluginIds()
     {
-        return plugins.stream().map(instance -> instance.plugin().id()).toList();
-    }
-
-    private record BoundPlugin(GatehousePlugin<?> plugin, Object config)
-    {
-    }
-
-    /**
-     * A plugin's contributions, resolved once: the chain, the listeners and the proxies must all
-     * see the same instances.
-     */
-    private record PluginInstance(GatehousePlugin<?> plugin, Handler.Wrapper handler, Set<UpstreamCustomizer> upstreamCustomizers,
-                                  Set<HttpConfiguration.Customizer> connectorCustomizers, Set<Object> managedBeans)
-    {
-        static PluginInstance of(GatehousePlugin<?> plugin, Injector injector)
-        {
-            Binding<Handler.Wrapper> handler = injector.getExistingBinding(Key.get(Handler.Wrapper.class, ChainHandler.class));
-            return new PluginInstance(plugin,
-                handler == null ? null : handler.getProvider().get(),
-                instances(injector, Key.get(new TypeLiteral<Set<UpstreamCustomizer>>() {})),
-                instances(injector, Key.get(new TypeLiteral<Set<HttpConfiguration.Customizer>>() {}, ChainHandler.class)),
-                instances(injector, Key.get(new TypeLiteral<Set<Object>>() {}, ChainHandler.class)));
-        }
-
-        private static <T> Set<T> instances(Injector injector, Key<Set<T>> key)
-        {
-            Binding<Set<T>> binding = injector.getExistingBinding(key);
-            return binding == null ? Set.of() : Set.copyOf(binding.getProvider().get());
-        }
+        return pluginIds;
     }
 
     private record Environment(Path base, Server server) implements GatehouseEnvironment

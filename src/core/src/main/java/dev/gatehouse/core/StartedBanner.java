@@ -2,8 +2,11 @@ package dev.gatehouse.core;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
+import dev.gatehouse.core.apps.AppContext;
+import dev.gatehouse.core.apps.AppDeployer;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.Server;
@@ -22,12 +25,14 @@ final class StartedBanner implements LifeCycle.Listener
     private final Server server;
     private final CoreConfig core;
     private final Path base;
+    private final AppDeployer deployer;
 
-    StartedBanner(Server server, CoreConfig core, Path base)
+    StartedBanner(Server server, CoreConfig core, Path base, AppDeployer deployer)
     {
         this.server = server;
         this.core = core;
         this.base = base;
+        this.deployer = deployer;
     }
 
     @Override
@@ -48,7 +53,9 @@ final class StartedBanner implements LifeCycle.Listener
                 : "plain HTTP";
             lines.add("listening  " + (tls ? "https" : "http") + "://" + host + ":" + network.getLocalPort() + "  " + role);
         }
-        lines.add("proxying   to " + core.getUpstream());
+        for (AppContext app : deployer.liveApps().values().stream().sorted(Comparator.comparing(AppContext::appName)).toList())
+            lines.add("app        " + app.appName() + ": " + (app.hosts().isEmpty() ? "any other host" : String.join(", ", app.hosts())) + " -> " + app.route().uri());
+        lines.add("apps from  " + base.resolve(core.getAppsDirectory()) + " (<name>.properties)");
         lines.add("config in  " + base.resolve("start.d") + " (or " + base.resolve("start.ini") + ")");
         LOG.info("Gatehouse started");
         lines.forEach(line -> LOG.info("  {}", line));

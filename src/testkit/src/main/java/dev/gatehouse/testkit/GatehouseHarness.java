@@ -1,6 +1,8 @@
 package dev.gatehouse.testkit;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,6 +129,31 @@ public final class GatehouseHarness implements AutoCloseable
     }
 
     /**
+     * @return {@code https://HOST:PORT/path}: the harness's clients connect every host name to
+     * loopback, so this reaches the app that answers {@code host}, with SNI and Host set to it
+     */
+    public URI uri(String host, String pathQuery)
+    {
+        return URI.create("https://" + host + ":" + httpsPort() + pathQuery);
+    }
+
+    /**
+     * @return the apps directory, {@code webapps/} in the base, created when absent
+     */
+    public Path appsDirectory()
+    {
+        Path directory = base.resolve("webapps");
+        try
+        {
+            return Files.createDirectories(directory);
+        }
+        catch (IOException e)
+        {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * @return a started client that speaks HTTP/1.1 only and trusts the test certificate
      */
     public HttpClient http1()
@@ -157,6 +184,10 @@ public final class GatehouseHarness implements AutoCloseable
         try
         {
             client.setUserAgentField(null);
+            // Every name is this machine: tests address apps by host name (SNI, Host, :authority)
+            // and never leave loopback.
+            client.setSocketAddressResolver((host, port, context, promise) ->
+                promise.succeeded(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))));
             client.start();
             clients.add(client);
             return client;
@@ -212,8 +243,19 @@ public final class GatehouseHarness implements AutoCloseable
     {
         private final Map<String, String> properties = new LinkedHashMap<>();
         private final List<GatehousePlugin<?>> plugins = new ArrayList<>();
+        private final Map<String, String> appFiles = new LinkedHashMap<>();
         private Path base;
         private boolean trackBuffers;
+
+        /**
+         * Writes an app file, {@code webapps/<fileName>}, before Gatehouse starts; the apps
+         * directory is then scanned every second ({@code gatehouse.apps.scan-interval}).
+         */
+        public Builder appFile(String fileName, String content)
+        {
+            appFiles.put(fileName, content);
+            return this;
+        }
 
         public Builder upstream(URI upstream)
         {
@@ -268,13 +310,29 @@ public final class GatehouseHarness implements AutoCloseable
             {
                 throw new IllegalStateException(e);
             }
+            try
+            {
+                if (!appFiles.isEmpty())
+                    Files.createDirectories(directory.resolve("webapps"));
+                for (Map.Entry<String, String> appFile : appFiles.entrySet())
+                    Files.writeString(directory.resolve("webapps").resolve(appFile.getKey()), appFile.getValue());
+            }
+            catch (IOException e)
+            {
+                throw new IllegalStateException(e);
+            }
             QueuedThreadPool threads = new QueuedThreadPool();
             threads.setName("gatehouse");
             Server server = new Server(threads, null, trackBuffers ? new ArrayByteBufferPool.Tracking() : new ArrayByteBufferPool());
             HttpConfiguration httpConfig = new HttpConfiguration();
             httpConfig.setSendServerVersion(false);
             HttpConfiguration sslHttpConfig = new HttpConfiguration(httpConfig);
-            sslHttpConfig.addCustomizer(new SecureRequestCustomizer());
+            // The harness's certificate names localhost only, and tests address apps by other
+            // names: Jetty's check that Host matches the certificate is the distribution's
+            // business (its certificates cover the names it serves), not what these tests test.
+            SecureRequestCustomizer secure = new SecureRequestCustomizer();
+            secure.setSniHostCheck(false);
+            sslHttpConfig.addCustomizer(secure);
             SslContextFactory.Server ssl = new SslContextFactory.Server();
             HttpConnectionFactory h1 = new HttpConnectionFactory(sslHttpConfig);
             HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(sslHttpConfig);

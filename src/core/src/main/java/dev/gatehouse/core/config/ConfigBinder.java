@@ -165,10 +165,19 @@ public final class ConfigBinder
      */
     public void reportUnknownKeys(Set<String> pluginIds, Set<String> reservedPrefixes)
     {
+        reportUnknownKeys(pluginIds, reservedPrefixes, properties.keySet());
+    }
+
+    /**
+     * Like {@link #reportUnknownKeys(Set, Set)}, for some of the properties only (those of one app
+     * file, whose other keys were checked at start).
+     */
+    public void reportUnknownKeys(Set<String> pluginIds, Set<String> reservedPrefixes, Set<String> keys)
+    {
         Set<String> knownFirstSegments = new java.util.HashSet<>(pluginIds);
         for (String bound : boundKeys.keySet())
             knownFirstSegments.add(firstSegment(bound.substring(NAMESPACE.length())));
-        for (String key : new TreeMap<>(properties).keySet())
+        for (String key : new java.util.TreeSet<>(keys))
         {
             if (!key.startsWith(NAMESPACE) || boundKeys.containsKey(key) || reservedPrefixes.stream().anyMatch(key::startsWith))
                 continue;

@@ -1,0 +1,103 @@
+package dev.gatehouse.core.apps;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.MimeTypes;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Routes each request to the app that claims its host name: an exact name first, then a
+ * {@code *.}-wildcard (one label, as in Jetty's virtual hosts), then the default app if it answers
+ * any host. A host no app claims is handed to the wrapped handler (Jetty's {@code Contexts}, where
+ * other Jetty modules deploy) and, when nothing there answers, gets a 404 saying so: never another
+ * app's content.
+ *
+ * <p>The table is an immutable snapshot replaced in one write, so a request sees either the old
+ * or the new set of apps, and a change never blocks or disturbs requests in flight.</p>
+ */
+public final class AppRouter extends Handler.Wrapper
+{
+    static final String NO_APP_BODY = "404 Not Found\nNo app is configured for this host name.\n";
+
+    private volatile Table table = new Table(Map.of(), Map.of(), null);
+
+    /**
+     * Replaces the routing table; called by the {@link AppDeployer} only.
+     *
+     * @param apps the live apps; their host names do not overlap
+     */
+    void publish(Iterable<AppContext> apps)
+    {
+        Map<String, AppContext> exact = new HashMap<>();
+        Map<String, AppContext> wildcard = new HashMap<>();
+        AppContext anyHost = null;
+        for (AppContext app : apps)
+        {
+            if (app.hosts().isEmpty())
+                anyHost = app;
+            for (String host : app.hosts())
+            {
+                if (host.startsWith("*."))
+                    wildcard.put(host.substring(2), app);
+                else
+                    exact.put(host, app);
+            }
+        }
+        table = new Table(Map.copyOf(exact), Map.copyOf(wildcard), anyHost);
+    }
+
+    /**
+     * @return the app that answers for the host name, or {@code null}
+     */
+    public AppContext route(String serverName)
+    {
+        return table.route(serverName);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception
+    {
+        AppContext app = route(Request.getServerName(request));
+        if (app != null)
+            return app.handle(request, response, callback);
+        if (super.handle(request, response, callback))
+            return true;
+        response.setStatus(HttpStatus.NOT_FOUND_404);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, MimeTypes.Type.TEXT_PLAIN_UTF_8.asString());
+        response.write(true, ByteBuffer.wrap(NO_APP_BODY.getBytes(StandardCharsets.UTF_8)), callback);
+        return true;
+    }
+
+    private record Table(Map<String, AppContext> exact, Map<String, AppContext> wildcard, AppContext anyHost)
+    {
+        AppContext route(String serverName)
+        {
+            if (serverName != null && !serverName.isEmpty())
+            {
+                String host = serverName.toLowerCase(Locale.ROOT);
+                if (host.endsWith("."))
+                    host = host.substring(0, host.length() - 1);
+                AppContext app = exact.get(host);
+                if (app != null)
+                    return app;
+                int dot = host.indexOf('.');
+                if (dot > 0)
+                {
+                    app = wildcard.get(host.substring(dot + 1));
+                    if (app != null)
+                        return app;
+                }
+            }
+            return anyHost;
+        }
+    }
+}
