@@ -154,7 +154,8 @@ gatehouse-plugin.gate=lib/gatehouse/plugins/gate
 # gatehouse.gate.remember-network-for=0s
 
 ## gatehouse.gate.remember-file: where remembered networks are kept across restarts (written
-## atomically).
+## atomically). Each app of webapps/ keeps its own, named with the app: e.g.
+## state/gate-remembered-networks-jellyfin.txt.
 # gatehouse.gate.remember-file=state/gate-remembered-networks.txt
 
 ## gatehouse.gate.remember-ipv6-prefix: an IPv6 client is remembered as its /N network, 48..128

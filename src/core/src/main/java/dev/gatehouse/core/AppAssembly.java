@@ -25,10 +25,12 @@ import dev.gatehouse.core.proxy.GatehouseProxy;
 import dev.gatehouse.core.proxy.Route;
 import dev.gatehouse.core.websocket.WebSocketBridge;
 import dev.gatehouse.spi.ChainHandler;
+import dev.gatehouse.spi.GatehouseEnvironment;
 import dev.gatehouse.spi.GatehousePlugin;
 import dev.gatehouse.spi.UpstreamCustomizer;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
@@ -91,8 +93,9 @@ final class AppAssembly
      * Creates one child injector per plugin and resolves its contributions once.
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    List<PluginInstance> instantiate(List<BoundPlugin> bound, ConfigurationProblems problems)
+    List<PluginInstance> instantiate(String appName, List<BoundPlugin> bound, ConfigurationProblems problems)
     {
+        GatehouseEnvironment environment = new Environment(base, parent.getInstance(Server.class), appName);
         List<PluginInstance> instances = new ArrayList<>();
         for (BoundPlugin plugin : bound)
         {
@@ -101,7 +104,11 @@ final class AppAssembly
             {
                 Module module = ((GatehousePlugin)plugin.plugin()).module(plugin.config());
                 Class configClass = plugin.plugin().configClass();
-                Injector injector = parent.createChildInjector(binder -> binder.bind(configClass).toInstance(plugin.config()), module);
+                Injector injector = parent.createChildInjector(binder ->
+                {
+                    binder.bind(configClass).toInstance(plugin.config());
+                    binder.bind(GatehouseEnvironment.class).toInstance(environment);
+                }, module);
                 instances.add(PluginInstance.of(plugin.plugin(), injector));
             }
             catch (CreationException e)
@@ -191,7 +198,7 @@ final class AppAssembly
             problems.add(ConfigBinder.NAMESPACE + "upstream", "required in an app file: where this app listens, e.g. http://127.0.0.1:8096");
         if (!problems.isEmpty())
             throw new InvalidAppFileException(file, problems.list());
-        List<PluginInstance> instances = instantiate(bound.plugins(), problems);
+        List<PluginInstance> instances = instantiate(appFile.name(), bound.plugins(), problems);
         AppContext app = problems.isEmpty() ? newApp(appFile.name(), file.toString(), bound.core(), instances, problems) : null;
         if (app == null)
             throw new InvalidAppFileException(file, problems.list());
@@ -206,6 +213,10 @@ final class AppAssembly
         String rest = key.startsWith(ConfigBinder.NAMESPACE) ? key.substring(ConfigBinder.NAMESPACE.length()) : key;
         int dot = rest.indexOf('.');
         return dot < 0 ? rest : rest.substring(0, dot);
+    }
+
+    private record Environment(Path base, Server server, String appName) implements GatehouseEnvironment
+    {
     }
 
     record Bound(CoreConfig core, List<BoundPlugin> plugins, ConfigBinder binder)

@@ -23,7 +23,6 @@ import dev.gatehouse.core.config.ConfigurationProblems;
 import dev.gatehouse.core.plugin.PluginLoader;
 import dev.gatehouse.core.plugin.PluginLoader.LoadedPlugin;
 import dev.gatehouse.core.proxy.GatehouseProxy;
-import dev.gatehouse.spi.GatehouseEnvironment;
 import dev.gatehouse.spi.GatehousePlugin;
 import dev.gatehouse.spi.IpLiterals;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -93,12 +92,7 @@ public final class Gatehouse
         accepted.sort(Comparator.comparing((GatehousePlugin<?> plugin) -> plugin.slot()).thenComparing(GatehousePlugin::id));
         Set<String> pluginIds = new LinkedHashSet<>(accepted.stream().map(GatehousePlugin::id).toList());
 
-        GatehouseEnvironment environment = new Environment(base, server);
-        Injector parent = Guice.createInjector(binder ->
-        {
-            binder.bind(GatehouseEnvironment.class).toInstance(environment);
-            binder.bind(Server.class).toInstance(server);
-        });
+        Injector parent = Guice.createInjector(binder -> binder.bind(Server.class).toInstance(server));
         // Bound once without knowing which plugins customise the listeners; the app files need that.
         AppAssembly probe = new AppAssembly(properties, base, accepted, parent, Set.of());
         AppAssembly.Bound bound = probe.bind(properties, problems);
@@ -108,7 +102,7 @@ public final class Gatehouse
         bound.binder().reportUnknownKeys(pluginIds, Set.of());
         problems.throwIfAny();
 
-        List<AppAssembly.PluginInstance> instances = probe.instantiate(bound.plugins(), problems);
+        List<AppAssembly.PluginInstance> instances = probe.instantiate(AppFile.DEFAULT_APP, bound.plugins(), problems);
         problems.throwIfAny();
 
         List<HttpConfiguration.Customizer> connectorCustomizers = new ArrayList<>();
@@ -267,7 +261,4 @@ public final class Gatehouse
         return pluginIds;
     }
 
-    private record Environment(Path base, Server server) implements GatehouseEnvironment
-    {
-    }
 }

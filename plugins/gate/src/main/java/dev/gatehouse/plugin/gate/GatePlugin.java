@@ -92,7 +92,7 @@ public class GatePlugin implements GatehousePlugin<GateConfig>
                 RememberedNetworks remembered = null;
                 if (!config.getRememberNetworkFor().isZero())
                 {
-                    java.util.function.Supplier<Path> file = () -> config.getRememberFile() != null ? config.getRememberFile() : environment.get().base().resolve(DEFAULT_REMEMBER_FILE);
+                    java.util.function.Supplier<Path> file = () -> rememberFile(config.getRememberFile() != null ? config.getRememberFile() : environment.get().base().resolve(DEFAULT_REMEMBER_FILE), environment.get().appName());
                     remembered = new RememberedNetworks(file, config.getRememberNetworkFor().toSeconds(), config.getRememberIpv6Prefix(), config.getRememberMaxEntries(), System::currentTimeMillis);
                     Contributions.managedBeans(binder()).addBinding().toInstance(remembered);
                 }
@@ -102,5 +102,20 @@ public class GatePlugin implements GatehousePlugin<GateConfig>
                 Contributions.upstreamCustomizers(binder()).addBinding().toInstance(plexTokens);
             }
         };
+    }
+
+    /**
+     * Each app keeps its own remembered networks (a login to one app admits to that app only, and
+     * two apps never write one file): {@code gate-remembered-networks-jellyfin.txt} beside the
+     * default app's file.
+     */
+    static Path rememberFile(Path file, String appName)
+    {
+        if ("default".equals(appName))
+            return file;
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String perApp = dot > 0 ? name.substring(0, dot) + "-" + appName + name.substring(dot) : name + "-" + appName;
+        return file.resolveSibling(perApp);
     }
 }

@@ -2,16 +2,22 @@ package dev.gatehouse.core.apps;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.gatehouse.core.proxy.Route;
+import dev.gatehouse.core.websocket.WebSocketBridge;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ContextHandler;
-import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * One app: its host names, its plugin chain, WebSocket bridge and proxy to its upstream. The
  * {@link AppRouter} picks it by host name; the {@link AppDeployer} starts, publishes and retires it.
  * Requests are counted so that a retired version can finish what is in flight before it stops.
+ * WebSocket upgrades are not counted: a notification socket would hold a retired version for
+ * hours, while its client reconnects at once (to the new version) when it is closed with 1001.
  */
 public final class AppContext extends ContextHandler
 {
@@ -20,7 +26,9 @@ public final class AppContext extends ContextHandler
     private final List<String> hosts;
     private final Route route;
     private final List<String> chainDescription;
-    private final GracefulHandler inFlight;
+    private final AtomicLong inFlight = new AtomicLong();
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    private volatile boolean draining;
 
     /**
      * @param appName the route name: {@code default} or the app file's base name
@@ -37,8 +45,7 @@ public final class AppContext extends ContextHandler
         this.hosts = List.copyOf(hosts);
         this.route = route;
         this.chainDescription = List.copyOf(chainDescription);
-        this.inFlight = new GracefulHandler(chain);
-        setHandler(inFlight);
+        setHandler(chain);
         setDisplayName("gatehouse-app-" + appName);
     }
 
@@ -72,16 +79,59 @@ public final class AppContext extends ContextHandler
      */
     public long requestsInFlight()
     {
-        return inFlight.getCurrentRequestCount();
+        return inFlight.get();
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception
+    {
+        if (WebSocketBridge.isWebSocketUpgrade(request))
+            return super.handle(request, response, callback);
+        inFlight.incrementAndGet();
+        boolean handled = false;
+        try
+        {
+            handled = super.handle(request, response, new Callback.Nested(callback)
+            {
+                @Override
+                public void succeeded()
+                {
+                    requestCompleted();
+                    super.succeeded();
+                }
+
+                @Override
+                public void failed(Throwable failure)
+                {
+                    requestCompleted();
+                    super.failed(failure);
+                }
+            });
+            return handled;
+        }
+        finally
+        {
+            if (!handled)
+                requestCompleted();
+        }
+    }
+
+    private void requestCompleted()
+    {
+        if (inFlight.decrementAndGet() == 0 && draining)
+            drained.complete(null);
     }
 
     /**
-     * Refuses new requests (none arrive once the router no longer lists this version) and
-     * completes when the last request in flight has completed.
+     * @return completes when no request is in flight any more; called once the router no longer
+     * lists this version, so none arrive
      */
     CompletableFuture<Void> drain()
     {
-        return inFlight.shutdown();
+        draining = true;
+        if (inFlight.get() == 0)
+            drained.complete(null);
+        return drained;
     }
 
     @Override

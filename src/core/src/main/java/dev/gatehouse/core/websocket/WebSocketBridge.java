@@ -148,7 +148,7 @@ public class WebSocketBridge extends Handler.Wrapper
      * before this handler existed. Checked in full here because the upstream is connected before
      * Jetty's handshaker looks at the request.
      */
-    static boolean isWebSocketUpgrade(Request request)
+    public static boolean isWebSocketUpgrade(Request request)
     {
         HttpFields headers = request.getHeaders();
         if (!WebSocketConstants.SPEC_VERSION_STRING.equals(headers.get(HttpHeader.SEC_WEBSOCKET_VERSION)))

@@ -216,7 +216,11 @@ class ConfigBinderTest
         binder.bind(ConfigBinder.NAMESPACE, CoreConfig.class);
         assertEquals(List.of(), problems.list());
         assertEquals(List.of(
+            "gatehouse.apps.directory = webapps",
+            "gatehouse.apps.drain-timeout = 1h",
+            "gatehouse.apps.scan-interval = 1s",
             "gatehouse.client.idle-timeout = 15m",
+            "gatehouse.hosts = ",
             "gatehouse.redirect.host = ",
             "gatehouse.redirect.port = 0",
             "gatehouse.tls.self-signed = true",
