@@ -2,9 +2,13 @@ package dev.gatehouse.core.apps;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -29,13 +33,14 @@ public final class AppRouter extends Handler.Wrapper
     static final String NO_APP_BODY = "404 Not Found\nNo app is configured for this host name.\n";
 
     private volatile Table table = new Table(Map.of(), Map.of(), null);
+    private Set<AppContext> published = Set.of();
 
     /**
      * Replaces the routing table; called by the {@link AppDeployer} only.
      *
      * @param apps the live apps; their host names do not overlap
      */
-    void publish(Iterable<AppContext> apps)
+    synchronized void publish(Iterable<AppContext> apps)
     {
         Map<String, AppContext> exact = new HashMap<>();
         Map<String, AppContext> wildcard = new HashMap<>();
@@ -53,6 +58,36 @@ public final class AppRouter extends Handler.Wrapper
             }
         }
         table = new Table(Map.copyOf(exact), Map.copyOf(wildcard), anyHost);
+        // In Jetty's component tree (dumps, getDescendants) but not managed: the deployer starts
+        // each app before it is published and stops it after it drained.
+        Set<AppContext> current = new HashSet<>();
+        apps.forEach(current::add);
+        for (AppContext app : current)
+        {
+            if (!published.contains(app))
+                addBean(app, false);
+        }
+        for (AppContext app : published)
+        {
+            if (!current.contains(app))
+                removeBean(app);
+        }
+        published = current;
+    }
+
+    /**
+     * @return the wrapped handler and the published apps, so that {@code getDescendants} (and
+     * everything that walks the handler tree) finds the apps' handlers
+     */
+    @Override
+    public List<Handler> getHandlers()
+    {
+        List<Handler> handlers = new ArrayList<>(super.getHandlers());
+        synchronized (this)
+        {
+            handlers.addAll(published);
+        }
+        return handlers;
     }
 
     /**
