@@ -142,13 +142,15 @@ public final class CertificateReloader extends ContainerLifeCycle
     {
         if (!next.problems().isEmpty())
         {
-            StringBuilder message = new StringBuilder("Certificates changed but NOT reloaded, still serving the previous ones; fix the files and they are tried again when they change:");
+            lastFailure = String.join("\n", next.problems());
+            // One line each: Jetty's logger folds line breaks.
+            LOG.error("Certificates changed but NOT reloaded; still serving the previous ones. {} problem{} (tried again when the files change):",
+                next.problems().size(), next.problems().size() == 1 ? "" : "s");
             int number = 1;
             for (String problem : next.problems())
-                message.append("\n  ").append(number++).append(". ").append(problem);
-            lastFailure = String.join("\n", next.problems());
+                LOG.error("  {}. {}", number++, problem);
+            // Counted last, so that whoever waits for the count finds the log written.
             failures.incrementAndGet();
-            LOG.error(message.toString());
             return false;
         }
         ServerCertificates previous = current;
