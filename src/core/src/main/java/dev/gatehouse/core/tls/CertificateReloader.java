@@ -3,6 +3,7 @@ package dev.gatehouse.core.tls;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,6 +32,7 @@ import org.slf4j.LoggerFactory;
 public final class CertificateReloader extends ContainerLifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(CertificateReloader.class);
+    private static final Duration VALIDITY_CHECK_INTERVAL = Duration.ofDays(1);
 
     private final SslContextFactory.Server sslContextFactory;
     private final List<Path> entries;
@@ -45,6 +47,7 @@ public final class CertificateReloader extends ContainerLifeCycle
     // Touched by scan() only, which is synchronized.
     private String lastSeen;
     private String lastTried;
+    private Instant lastValidityCheck;
 
     private Scheduler scheduler;
 
@@ -62,6 +65,8 @@ public final class CertificateReloader extends ContainerLifeCycle
         this.current = current;
         this.lastSeen = current.fingerprint();
         this.lastTried = current.fingerprint();
+        // The start-up log has just reported validity.
+        this.lastValidityCheck = clock.instant();
     }
 
     @Override
@@ -122,6 +127,13 @@ public final class CertificateReloader extends ContainerLifeCycle
      */
     public synchronized boolean scan()
     {
+        Instant now = clock.instant();
+        if (Duration.between(lastValidityCheck, now).compareTo(VALIDITY_CHECK_INTERVAL) >= 0)
+        {
+            // A server that runs for months must say so when renewal stops working.
+            lastValidityCheck = now;
+            current.validityWarnings(now).forEach(warning -> LOG.warn("Certificate: {}", warning));
+        }
         List<CertificateFiles> files = entries.stream().map(CertificateFiles::read).toList();
         String fingerprint = CertificateFiles.fingerprint(files);
         boolean settled = fingerprint.equals(lastSeen);

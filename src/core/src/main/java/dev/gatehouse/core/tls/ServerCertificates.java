@@ -503,6 +503,23 @@ public final class ServerCertificates
         return message == null ? cause.getClass().getSimpleName() : message;
     }
 
+    /**
+     * Certificates expiring sooner than this get a warning: ACME clients renew 30 days ahead, so
+     * one this close to its end means renewal is failing.
+     */
+    static final Duration EXPIRY_WARNING = Duration.ofDays(14);
+
+    /**
+     * @return warnings for certificates that have expired, are not yet valid, or expire within 14 days
+     */
+    public List<String> validityWarnings(Instant now)
+    {
+        List<String> warnings = new ArrayList<>();
+        for (Certificate certificate : certificates)
+            warnings.addAll(validity(certificate, now));
+        return warnings;
+    }
+
     private static List<String> validity(Certificate certificate, Instant now)
     {
         X509Certificate leaf = certificate.leaf();
@@ -515,6 +532,9 @@ public final class ServerCertificates
         if (notBefore.toInstant().isAfter(now))
             return List.of(certificate.files().certificateFile() + ": the certificate for " + subject + " is NOT VALID BEFORE " + notBefore.toInstant().truncatedTo(ChronoUnit.SECONDS) +
                 "; it is served anyway, and clients will refuse it until then (is the clock right?)");
+        if (notAfter.toInstant().isBefore(now.plus(EXPIRY_WARNING)))
+            return List.of(certificate.files().certificateFile() + ": the certificate for " + subject + " expires on " + notAfter.toInstant().truncatedTo(ChronoUnit.SECONDS) +
+                ", in " + Duration.between(now, notAfter.toInstant()).toHours() / 24 + " days; is its renewal running?");
         return List.of();
     }
 

@@ -360,6 +360,19 @@ class ServerCertificatesTest
     }
 
     @Test
+    void aCertificateCloseToItsEndIsReported() throws Exception
+    {
+        Instant now = Instant.parse("2030-01-01T00:00:00Z");
+        Pki.Issued soon = pki.issue("EC", Instant.parse("2029-10-01T00:00:00Z"), Instant.parse("2030-01-06T12:00:00Z"), "soon.test");
+        Path file = Pki.pem(directory.resolve("soon.pem"), soon.leaf(), soon.intermediate(), soon.key());
+        ServerCertificates certificates = ServerCertificates.load(List.of(file), "", now);
+        List<String> expected = List.of(file + ": the certificate for soon.test expires on 2030-01-06T12:00:00Z, in 5 days; is its renewal running?");
+        assertEquals(expected, certificates.warnings());
+        assertEquals(expected, certificates.validityWarnings(now));
+        assertEquals(List.of(), certificates.validityWarnings(Instant.parse("2029-12-01T00:00:00Z")));
+    }
+
+    @Test
     void rsaAndEcCertificatesForTheSameNameAreAPairNotAnOverlap() throws Exception
     {
         Pki.Issued rsa = pki.issue("RSA", Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(30)), "a.test");
