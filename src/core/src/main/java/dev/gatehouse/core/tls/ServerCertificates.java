@@ -424,6 +424,8 @@ public final class ServerCertificates
         List<PrivateKey> keys = new ArrayList<>();
         JcaPEMKeyConverter keyConverter = new JcaPEMKeyConverter();
         JcaX509CertificateConverter certificateConverter = new JcaX509CertificateConverter();
+        // A wrong password may decrypt to garbage with valid padding; any failure then means "wrong password".
+        boolean decrypting = false;
         try (Reader text = new InputStreamReader(new ByteArrayInputStream(bytes), StandardCharsets.US_ASCII);
              PEMParser parser = new PEMParser(text))
         {
@@ -438,11 +440,21 @@ public final class ServerCertificates
                 else if (object instanceof PrivateKeyInfo info)
                     keys.add(keyConverter.getPrivateKey(info));
                 else if (object instanceof PEMEncryptedKeyPair encrypted)
+                {
+                    char[] secret = requirePassword(file, password).toCharArray();
+                    decrypting = true;
                     keys.add(keyConverter.getPrivateKey(encrypted.decryptKeyPair(new JcePEMDecryptorProviderBuilder()
-                        .setProvider(bouncyCastle()).build(requirePassword(file, password).toCharArray())).getPrivateKeyInfo()));
+                        .setProvider(bouncyCastle()).build(secret)).getPrivateKeyInfo()));
+                    decrypting = false;
+                }
                 else if (object instanceof PKCS8EncryptedPrivateKeyInfo encrypted)
+                {
+                    char[] secret = requirePassword(file, password).toCharArray();
+                    decrypting = true;
                     keys.add(keyConverter.getPrivateKey(encrypted.decryptPrivateKeyInfo(new JceOpenSSLPKCS8DecryptorProviderBuilder()
-                        .setProvider(bouncyCastle()).build(requirePassword(file, password).toCharArray()))));
+                        .setProvider(bouncyCastle()).build(secret))));
+                    decrypting = false;
+                }
                 // Anything else (EC PARAMETERS from openssl ecparam, a CSR, a CRL) is not ours to judge.
             }
         }
@@ -456,6 +468,8 @@ public final class ServerCertificates
         }
         catch (PEMException e)
         {
+            if (decrypting)
+                throw new Problem(file + ": cannot decrypt the private key: wrong password (" + PASSWORD_KEY + ")");
             throw new Problem(file + ": cannot read the private key (" + rootMessage(e) + ")");
         }
         catch (IOException | OperatorCreationException e)
@@ -468,6 +482,8 @@ public final class ServerCertificates
         }
         catch (RuntimeException e)
         {
+            if (decrypting)
+                throw new Problem(file + ": cannot decrypt the private key: wrong password (" + PASSWORD_KEY + ")");
             // BouncyCastle reports some malformed ASN.1 as unchecked exceptions.
             throw new Problem(file + ": not a valid PEM file (" + rootMessage(e) + ")");
         }

@@ -109,6 +109,26 @@ class ServerCertificatesTest
     }
 
     @Test
+    void legacyEncryptedPkcs1RsaKeyWithThePassword() throws Exception
+    {
+        Pki.Issued rsa = pki.issue("RSA", Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(30)), "rsa.test");
+        var encryptor = new org.bouncycastle.openssl.jcajce.JcePEMEncryptorBuilder("AES-128-CBC")
+            .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider()).build("s3cret".toCharArray());
+        java.io.StringWriter text = new java.io.StringWriter();
+        try (var writer = new org.bouncycastle.openssl.jcajce.JcaPEMWriter(text))
+        {
+            writer.writeObject(rsa.leaf());
+            writer.writeObject(rsa.intermediate());
+            writer.writeObject(rsa.key(), encryptor);
+        }
+        Path file = Files.writeString(directory.resolve("legacy.pem"), text.toString());
+        assertTrue(text.toString().contains("Proc-Type: 4,ENCRYPTED"));
+        assertServes(load("s3cret", file), rsa.leaf());
+        assertProblems(load(file), file + ": the private key is encrypted and gatehouse.tls.certificates-password is not set");
+        assertProblems(load("wrong", file), file + ": cannot decrypt the private key: wrong password (gatehouse.tls.certificates-password)");
+    }
+
+    @Test
     void pkcs12() throws Exception
     {
         Path file = Pki.pkcs12(directory.resolve("a.p12"), "p12-secret", a);
