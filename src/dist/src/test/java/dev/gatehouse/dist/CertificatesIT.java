@@ -103,7 +103,7 @@ class CertificatesIT
 
             int port = Distribution.freePort();
             Distribution.Running gatehouse = distribution.start(List.of(), "jetty.ssl.port=" + port, "gatehouse.upstream=http://127.0.0.1:9",
-                "gatehouse.tls.certificates=etc/rsa.p12,etc/ec.pem", "gatehouse.tls.certificates-password=rsa-secret");
+                "gatehouse.tls.certificates=etc/rsa.p12,etc/ec.pem", "gatehouse.tls.certificates-password=rsa-secret", "gatehouse.tls.scan-interval=500ms");
             assertTrue(gatehouse.output().contains("HTTPS TLS provider Conscrypt"), gatehouse.output());
             assertTrue(gatehouse.output().contains("cipher suites, all forward-secret"), gatehouse.output());
 
@@ -136,6 +136,18 @@ class CertificatesIT
                 assertTrue(!result.output().contains("no protocols available") && !result.output().contains("no ciphers available")
                     && !result.output().contains("no cipher match"), refused + " was not offered:\n" + result.output());
             }
+
+            // A reload rebuilds the Conscrypt context with the same rules.
+            KeyStore renewed = CA.issue("ec.test renewed", "ec.test");
+            Path replacement = TestCertificates.writePem(distribution.base().resolve("etc/ec.pem.new"), renewed.getCertificateChain("server")[0], renewed.getCertificateChain("server")[1],
+                new JcaPKCS8Generator((PrivateKey)renewed.getKey("server", TestCertificates.PASSWORD.toCharArray()), null));
+            Files.move(replacement, distribution.base().resolve("etc/ec.pem"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            gatehouse.awaitOutput("Certificates reloaded", Duration.ofSeconds(60));
+            Distribution.Result reloaded = handshake(port, "ec.test", "-tls1_3");
+            assertEquals(0, reloaded.exitCode(), reloaded.output());
+            assertTrue(reloaded.output().contains("Peer certificate: CN = ec.test renewed"), reloaded.output());
+            Distribution.Result stillRefused = handshake(port, "localhost", "-tls1_2", "-cipher", "AES128-GCM-SHA256");
+            assertNotEquals(0, stillRefused.exitCode(), stillRefused.output());
         }
     }
 
