@@ -39,8 +39,8 @@ jetty.httpConfig.sendXPoweredBy?=false
 [ini-template]
 ## Gatehouse core settings. Durations are written 500ms, 30s, 10m, 2h or 7d; booleans are true or
 ## false. An unknown or misspelled gatehouse.* key stops start-up with a "did you mean".
-## The HTTPS port is Jetty's: jetty.ssl.port (default 8443). The certificate is Jetty's keystore:
-## jetty.sslContext.keyStorePath and jetty.sslContext.keyStorePassword (PKCS12).
+## The HTTPS port is Jetty's: jetty.ssl.port (default 8443). Certificates: gatehouse.tls.* below
+## (or Jetty's one keystore: jetty.sslContext.keyStorePath and jetty.sslContext.keyStorePassword).
 
 ## Where requests go: http://host:port or https://host:port (Plex's default is below). This is
 ## the default app; more apps, each under its own host names, are files in webapps/ (see below).
@@ -110,7 +110,30 @@ jetty.httpConfig.sendXPoweredBy?=false
 ## A loopback address only (127.0.0.1 or ::1).
 # gatehouse.tunnel.host=127.0.0.1
 
-## With no keystore at jetty.sslContext.keyStorePath, generate a self-signed certificate for
-## localhost in etc/gatehouse/self-signed-localhost.p12, so the first run works. Set false to
-## refuse to start without a real certificate.
+## HTTPS certificates, comma-separated; each entry is one of:
+##   - a PKCS12 keystore (.p12 or .pfx) holding one key and its chain;
+##   - a PEM file holding the key and the chain (HAProxy style; PKCS#8, PKCS#1 RSA or EC keys);
+##   - a directory as an ACME client writes it: certbot /etc/letsencrypt/live/DOMAIN
+##     (fullchain.pem + privkey.pem; the links into archive/ are followed afresh on every check),
+##     acme.sh ~/.acme.sh/DOMAIN_ecc (fullchain.cer + DOMAIN.key), Caddy
+##     .../certificates/ACME-DIRECTORY/DOMAIN (DOMAIN.crt + DOMAIN.key), or any directory holding
+##     exactly one certificate file and one key file.
+## Relative paths are under jetty.base. Clients get the certificate whose names match their SNI
+## (an exact name before a wildcard); clients without SNI or with a name no certificate covers
+## get the FIRST entry. Every problem (missing file, no key, key not matching its certificate,
+## wrong password...) stops start-up, naming the file. Expired certificates are served with a
+## warning. Empty: Jetty's keystore, or the self-signed certificate below.
+# gatehouse.tls.certificates=
+## Password of the PKCS12 entries and of encrypted PEM keys (one for all).
+# gatehouse.tls.certificates-password=
+## How often the certificate files are checked for changes. A change is applied, without a
+## restart and without touching established connections, once the files have held still for one
+## interval; files that are wrong (e.g. a key that does not match) are refused with an ERROR
+## naming the file, the previous certificates stay in service, and the files are tried again
+## when they next change. 0s: never.
+# gatehouse.tls.scan-interval=5s
+
+## With neither gatehouse.tls.certificates nor a keystore at jetty.sslContext.keyStorePath,
+## generate a self-signed certificate for localhost in etc/gatehouse/self-signed-localhost.p12,
+## so the first run works. Set false to refuse to start without a real certificate.
 # gatehouse.tls.self-signed=true

@@ -53,6 +53,9 @@ public class CoreConfig
     private int tunnelPort;
     private String tunnelHost = "127.0.0.1";
     private boolean tlsSelfSigned = true;
+    private List<Path> tlsCertificates = List.of();
+    private String tlsCertificatesPassword = "";
+    private Duration tlsScanInterval = Duration.ofSeconds(5);
     private DataSize webSocketMaxMessageSize = DataSize.parse("16MiB");
     private DataSize webSocketMaxFrameSize = DataSize.parse("64KiB");
     private Duration webSocketIdleTimeout = Duration.ofHours(1);
@@ -282,6 +285,45 @@ public class CoreConfig
     public void setTlsSelfSigned(boolean tlsSelfSigned)
     {
         this.tlsSelfSigned = tlsSelfSigned;
+    }
+
+    public List<Path> getTlsCertificates()
+    {
+        return tlsCertificates;
+    }
+
+    @Config(value = "tls.certificates", description = "the HTTPS certificates, comma-separated: PKCS12 files (.p12/.pfx), PEM files holding key and chain, " +
+        "or directories as certbot (fullchain.pem + privkey.pem), acme.sh (fullchain.cer + DOMAIN.key) or Caddy (NAME.crt + NAME.key) write them; " +
+        "chosen by SNI, the first for clients without SNI; replaces jetty.sslContext.keyStorePath")
+    public void setTlsCertificates(List<Path> tlsCertificates)
+    {
+        if (tlsCertificates.size() != tlsCertificates.stream().distinct().count())
+            throw new IllegalArgumentException("an entry is listed twice");
+        this.tlsCertificates = tlsCertificates;
+    }
+
+    public String getTlsCertificatesPassword()
+    {
+        return tlsCertificatesPassword;
+    }
+
+    @Config(value = "tls.certificates-password", description = "password of the PKCS12 files and encrypted PEM keys in gatehouse.tls.certificates", secret = true)
+    public void setTlsCertificatesPassword(String tlsCertificatesPassword)
+    {
+        this.tlsCertificatesPassword = tlsCertificatesPassword;
+    }
+
+    public Duration getTlsScanInterval()
+    {
+        return tlsScanInterval;
+    }
+
+    @Config(value = "tls.scan-interval", description = "how often the files of gatehouse.tls.certificates are checked for changes, which are applied without a restart; 0s is never")
+    public void setTlsScanInterval(Duration tlsScanInterval)
+    {
+        if (!tlsScanInterval.isZero() && tlsScanInterval.toMillis() < 100)
+            throw new IllegalArgumentException("must be 0s (off) or at least 100ms");
+        this.tlsScanInterval = tlsScanInterval;
     }
 
     public DataSize getWebSocketMaxMessageSize()

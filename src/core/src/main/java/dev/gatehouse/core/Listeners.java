@@ -3,6 +3,7 @@ package dev.gatehouse.core;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.time.Clock;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -11,7 +12,10 @@ import java.util.Set;
 
 import dev.gatehouse.core.config.ConfigBinder;
 import dev.gatehouse.core.config.ConfigurationProblems;
+import dev.gatehouse.core.tls.CertificateReloader;
+import dev.gatehouse.core.tls.FirstEntrySniSelector;
 import dev.gatehouse.core.tls.SelfSignedCertificate;
+import dev.gatehouse.core.tls.ServerCertificates;
 import dev.gatehouse.core.tls.TlsHardening;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.server.ConnectionFactory;
@@ -23,6 +27,7 @@ import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.resource.Resource;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
@@ -61,7 +66,7 @@ final class Listeners
         if (ids.get("sslContextFactory") instanceof SslContextFactory.Server ssl)
             tlsContexts.add(ssl);
         for (SslContextFactory.Server ssl : tlsContexts)
-            configureTls(ssl, core, base, problems);
+            configureTls(server, ssl, core, base, problems);
         for (HttpConfiguration configuration : configurations)
         {
             if (configuration.getCustomizers().stream().anyMatch(ForwardedRequestCustomizer.class::isInstance))
@@ -103,9 +108,15 @@ final class Listeners
         }
     }
 
-    private static void configureTls(SslContextFactory.Server ssl, CoreConfig core, Path base, ConfigurationProblems problems)
+    private static void configureTls(Server server, SslContextFactory.Server ssl, CoreConfig core, Path base, ConfigurationProblems problems)
     {
         TlsHardening.apply(ssl);
+        ssl.addEventListener(new TlsReport());
+        if (!core.getTlsCertificates().isEmpty())
+        {
+            configureCertificates(server, ssl, core, base, problems);
+            return;
+        }
         if (ssl.getKeyStore() != null)
             return;
         Resource keyStore = ssl.getKeyStoreResource();
@@ -113,7 +124,7 @@ final class Listeners
             return;
         if (!core.isTlsSelfSigned())
         {
-            problems.add("no certificate: the keystore " + (keyStore == null ? "(none)" : keyStore) + " does not exist. Set jetty.sslContext.keyStorePath (and its password), or gatehouse.tls.self-signed=true for a self-signed localhost certificate");
+            problems.add("no certificate: the keystore " + (keyStore == null ? "(none)" : keyStore) + " does not exist. Set gatehouse.tls.certificates, or jetty.sslContext.keyStorePath (and its password), or gatehouse.tls.self-signed=true for a self-signed localhost certificate");
             return;
         }
         Path path = base.resolve(SELF_SIGNED_KEYSTORE);
@@ -129,6 +140,66 @@ final class Listeners
         catch (IOException | GeneralSecurityException e)
         {
             problems.add(ConfigBinder.NAMESPACE + "tls.self-signed", "cannot create or read " + path + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The certificates of {@code gatehouse.tls.certificates}, in one in-memory keystore picked from
+     * by SNI, watched for changes.
+     */
+    private static void configureCertificates(Server server, SslContextFactory.Server ssl, CoreConfig core, Path base, ConfigurationProblems problems)
+    {
+        String key = ConfigBinder.NAMESPACE + "tls.certificates";
+        // Jetty's ssl-context module always names a keystore; Gatehouse's default one is a
+        // placeholder then, any other one is a second source of certificates.
+        Resource configuredKeyStore = ssl.getKeyStoreResource();
+        if (ssl.getKeyStore() != null || (configuredKeyStore != null && configuredKeyStore.getPath() != null &&
+            !configuredKeyStore.getPath().toAbsolutePath().normalize().equals(base.resolve(SELF_SIGNED_KEYSTORE).toAbsolutePath().normalize())))
+        {
+            problems.add(key, "jetty.sslContext.keyStorePath (" + (configuredKeyStore == null ? "a keystore" : configuredKeyStore.getPath()) +
+                ") is set too; use one of the two (gatehouse.tls.certificates takes PKCS12 files as well)");
+            return;
+        }
+        Clock clock = Clock.systemUTC();
+        ServerCertificates certificates = ServerCertificates.load(core.getTlsCertificates(), core.getTlsCertificatesPassword(), clock.instant());
+        certificates.problems().forEach(problem -> problems.add(key, problem));
+        if (!certificates.problems().isEmpty())
+            return;
+        ssl.setKeyStorePath((String)null);
+        ssl.setKeyStore(certificates.keyStore());
+        ssl.setKeyStorePassword(ServerCertificates.KEY_PASSWORD);
+        ssl.setKeyManagerPassword(ServerCertificates.KEY_PASSWORD);
+        ssl.setCertAlias(null);
+        ssl.setSNISelector(new FirstEntrySniSelector(ssl));
+        LOG.info("HTTPS certificates ({}):", key);
+        CertificateReloader.log(certificates, clock);
+        server.addBean(new CertificateReloader(ssl, core.getTlsCertificates(), core.getTlsCertificatesPassword(), core.getTlsScanInterval(), certificates, clock));
+    }
+
+    /**
+     * Logs, once the TLS context has started, which provider serves it and what it allows: the
+     * proof that a provider module (Conscrypt) took effect and that the hardening held.
+     */
+    private static final class TlsReport implements LifeCycle.Listener
+    {
+        private boolean reported;
+
+        @Override
+        public void lifeCycleStarted(LifeCycle event)
+        {
+            // reload() does not restart the factory as a LifeCycle, but be safe: report once.
+            if (reported || !(event instanceof SslContextFactory.Server ssl) || ssl.getSslContext() == null)
+                return;
+            reported = true;
+            String[] suites = ssl.getSelectedCipherSuites();
+            List<String> withoutForwardSecrecy = java.util.Arrays.stream(suites)
+                .filter(suite -> suite.startsWith("TLS_RSA_") || suite.startsWith("TLS_DH_") || suite.startsWith("TLS_ECDH_") || suite.startsWith("SSL_"))
+                .toList();
+            LOG.info("HTTPS TLS provider {} {}; protocols {}; {} cipher suites{}",
+                ssl.getSslContext().getProvider().getName(), ssl.getSslContext().getProvider().getVersionStr(),
+                String.join(", ", ssl.getSelectedProtocols()), suites.length, withoutForwardSecrecy.isEmpty() ? ", all forward-secret" : "");
+            if (!withoutForwardSecrecy.isEmpty())
+                LOG.warn("HTTPS allows cipher suites without forward secrecy: {}", withoutForwardSecrecy);
         }
     }
 

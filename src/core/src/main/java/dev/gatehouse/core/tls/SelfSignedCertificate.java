@@ -61,23 +61,37 @@ public final class SelfSignedCertificate
      * is missing; refuses, with a message saying what to configure, when any other configured
      * keystore is missing.
      *
+     * <p>With {@code gatehouse.tls.certificates} set, the certificates come from there, but Jetty's
+     * ssl-context module still insists on reading a keystore file, so the default one is created
+     * as a placeholder; it is never served.</p>
+     *
      * @param selfSigned the text of {@code gatehouse.tls.self-signed}
+     * @param certificates the text of {@code gatehouse.tls.certificates}
      */
-    public static void ensureKeyStore(String base, String keyStorePath, String selfSigned) throws IOException, GeneralSecurityException
+    public static void ensureKeyStore(String base, String keyStorePath, String selfSigned, String certificates) throws IOException, GeneralSecurityException
     {
         Path path = Path.of(base).resolve(keyStorePath).normalize();
         if (Files.exists(path))
             return;
         boolean isDefault = path.equals(Path.of(base).resolve(DEFAULT_PATH).normalize());
+        boolean haveCertificates = certificates != null && !certificates.isBlank();
+        if (isDefault && haveCertificates)
+        {
+            loadOrCreate(path);
+            return;
+        }
         if (isDefault && !"false".equals(selfSigned == null ? null : selfSigned.trim()))
         {
             loadOrCreate(path);
             org.slf4j.LoggerFactory.getLogger(SelfSignedCertificate.class).warn(
-                "No certificate configured: created a self-signed certificate for localhost in {}. Browsers will warn; set jetty.sslContext.keyStorePath and jetty.sslContext.keyStorePassword for a real one.", path);
+                "No certificate configured: created a self-signed certificate for localhost in {}. Browsers will warn; set gatehouse.tls.certificates for a real one.", path);
             return;
         }
+        if (haveCertificates)
+            throw new dev.gatehouse.core.config.InvalidConfigurationException(java.util.List.of(
+                "gatehouse.tls.certificates: jetty.sslContext.keyStorePath (" + path + ") is set too; use one of the two (gatehouse.tls.certificates takes PKCS12 files as well)"));
         throw new dev.gatehouse.core.config.InvalidConfigurationException(java.util.List.of(
-            "jetty.sslContext.keyStorePath: the keystore " + path + " does not exist. Point jetty.sslContext.keyStorePath at your PKCS12 certificate" +
+            "jetty.sslContext.keyStorePath: the keystore " + path + " does not exist. Point jetty.sslContext.keyStorePath at your PKCS12 certificate, or set gatehouse.tls.certificates" +
                 (isDefault ? ", or remove gatehouse.tls.self-signed=false to generate a self-signed one for localhost" : "")));
     }
 
