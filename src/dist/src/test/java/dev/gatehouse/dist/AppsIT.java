@@ -143,7 +143,17 @@ class AppsIT
         HttpClient client = new HttpClient(new HttpClientTransportDynamic(connector, new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector))));
         // Every *.apps.test name is this machine.
         client.setSocketAddressResolver((host, port, context, promise) ->
-            promise.succeeded(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))));
+            {
+                try
+                {
+                    // The name stays with the address: it is what TLS sends as SNI and verifies.
+                    promise.succeeded(List.of(new InetSocketAddress(InetAddress.getByAddress(host, new byte[]{127, 0, 0, 1}), port)));
+                }
+                catch (java.net.UnknownHostException e)
+                {
+                    promise.failed(e);
+                }
+            });
         client.start();
         return client;
     }

@@ -187,7 +187,17 @@ public final class GatehouseHarness implements AutoCloseable
             // Every name is this machine: tests address apps by host name (SNI, Host, :authority)
             // and never leave loopback.
             client.setSocketAddressResolver((host, port, context, promise) ->
-                promise.succeeded(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))));
+            {
+                try
+                {
+                    // The name stays with the address: it is what TLS sends as SNI and verifies.
+                    promise.succeeded(List.of(new InetSocketAddress(InetAddress.getByAddress(host, new byte[]{127, 0, 0, 1}), port)));
+                }
+                catch (java.net.UnknownHostException e)
+                {
+                    promise.failed(e);
+                }
+            });
             client.start();
             clients.add(client);
             return client;

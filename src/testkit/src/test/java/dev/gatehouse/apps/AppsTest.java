@@ -1,14 +1,18 @@
 package dev.gatehouse.apps;
 
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.PrivateKey;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
 import dev.gatehouse.core.config.InvalidConfigurationException;
 import dev.gatehouse.spi.Config;
@@ -19,14 +23,21 @@ import dev.gatehouse.testkit.GatehouseHarness;
 import dev.gatehouse.testkit.StandInUpstream;
 import dev.gatehouse.testkit.TestCertificates;
 import com.google.inject.Module;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
+import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
+import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -71,6 +82,42 @@ class AppsTest
             body(gatehouse.http1(), gatehouse.uri("jellyfin.test", "/"));
             assertEquals("127.0.0.1:" + jellyfin.port(), jellyfin.lastRequest().header("Host"));
             assertEquals("jellyfin.test:" + gatehouse.httpsPort(), jellyfin.lastRequest().header("X-Forwarded-Host"));
+        }
+    }
+
+    @Test
+    void sniPicksEachAppsCertificateAndHostPicksItsUpstream() throws Exception
+    {
+        TestCertificates.Authority ca = TestCertificates.newAuthority("Apps SNI CA");
+        Path certificates = Files.createTempDirectory("certificates");
+        Path plexPem = combinedPem(ca.issue("plex.test", "plex.test"), certificates.resolve("plex.pem"));
+        Path jellyfinPem = combinedPem(ca.issue("jellyfin.test", "jellyfin.test"), certificates.resolve("jellyfin.pem"));
+        try (StandInUpstream plex = named("plex");
+             StandInUpstream jellyfin = named("jellyfin");
+             GatehouseHarness gatehouse = GatehouseHarness.builder()
+                 .upstream(plex.uri())
+                 .property("gatehouse.hosts", "plex.test")
+                 .property("gatehouse.tls.certificates", plexPem + "," + jellyfinPem)
+                 .appFile("jellyfin.properties", app("jellyfin.test", jellyfin))
+                 .start())
+        {
+            for (boolean http2 : new boolean[]{false, true})
+            {
+                // A client that verifies the certificate against the name it asked for: the
+                // handshake fails unless SNI chose the certificate of that app.
+                HttpClient verifying = verifyingClient(ca, http2);
+                try
+                {
+                    assertEquals("plex", body(verifying, gatehouse.uri("plex.test", "/")));
+                    assertEquals("jellyfin", body(verifying, gatehouse.uri("jellyfin.test", "/")));
+                }
+                finally
+                {
+                    verifying.stop();
+                }
+            }
+            assertEquals(2, plex.requests().size());
+            assertEquals(2, jellyfin.requests().size());
         }
     }
 
@@ -260,6 +307,39 @@ class AppsTest
         return "# a test app\ngatehouse.hosts=" + hosts + "\ngatehouse.upstream=" + upstream.uri() + "\n";
     }
 
+    private static Path combinedPem(KeyStore store, Path file) throws Exception
+    {
+        var chain = store.getCertificateChain("server");
+        var key = (PrivateKey)store.getKey("server", TestCertificates.PASSWORD.toCharArray());
+        return TestCertificates.writePem(file, chain[0], chain[1], new JcaPKCS8Generator(key, null));
+    }
+
+    private static HttpClient verifyingClient(TestCertificates.Authority ca, boolean http2) throws Exception
+    {
+        ClientConnector connector = new ClientConnector();
+        SslContextFactory.Client tls = new SslContextFactory.Client();
+        tls.setTrustStore(ca.trustStore());
+        tls.setEndpointIdentificationAlgorithm("HTTPS");
+        connector.setSslContextFactory(tls);
+        HttpClient client = new HttpClient(http2
+            ? new HttpClientTransportDynamic(connector, new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector)))
+            : new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11));
+        client.setSocketAddressResolver((host, port, context, promise) ->
+        {
+            try
+            {
+                // The name stays with the address: it is what TLS sends as SNI and verifies.
+                promise.succeeded(List.of(new InetSocketAddress(InetAddress.getByAddress(host, new byte[]{127, 0, 0, 1}), port)));
+            }
+            catch (java.net.UnknownHostException e)
+            {
+                promise.failed(e);
+            }
+        });
+        client.start();
+        return client;
+    }
+
     private static StandInUpstream named(String name)
     {
         StandInUpstream upstream = StandInUpstream.plain();
@@ -280,14 +360,14 @@ class AppsTest
         };
     }
 
-    private static String body(HttpClient client, java.net.URI uri) throws Exception
+    private static String body(HttpClient client, URI uri) throws Exception
     {
         ContentResponse response = client.GET(uri);
         assertEquals(200, response.getStatus(), () -> uri + ": " + response.getContentAsString());
         return response.getContentAsString();
     }
 
-    private static String bodyOrNull(HttpClient client, java.net.URI uri)
+    private static String bodyOrNull(HttpClient client, URI uri)
     {
         try
         {
@@ -300,7 +380,7 @@ class AppsTest
         }
     }
 
-    private static int statusOf(HttpClient client, java.net.URI uri)
+    private static int statusOf(HttpClient client, URI uri)
     {
         try
         {
