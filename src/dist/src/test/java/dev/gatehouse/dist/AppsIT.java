@@ -1,7 +1,5 @@
 package dev.gatehouse.dist;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 
+import dev.gatehouse.testkit.LoopbackResolver;
 import dev.gatehouse.testkit.StandInUpstream;
 import dev.gatehouse.testkit.TestCertificates;
 import org.eclipse.jetty.client.ContentResponse;
@@ -55,7 +54,7 @@ class AppsIT
                 "jetty.sslContext.keyStorePath=etc/apps.p12", "jetty.sslContext.keyStorePassword=" + TestCertificates.PASSWORD,
                 "gatehouse.upstream=" + plex.uri(),
                 "gatehouse.hosts=plex.apps.test");
-            assertTrue(gatehouse.output().contains("app        default: plex.apps.test -> " + plex.uri()), gatehouse.output());
+            gatehouse.awaitOutput("app        default: plex.apps.test -> " + plex.uri(), Duration.ofSeconds(10));
             assertTrue(!gatehouse.output().contains("App 'jellyfin'"), gatehouse.output());
 
             HttpClient client = client(ca);
@@ -64,8 +63,11 @@ class AppsIT
                 assertEquals(404, client.GET(uri("jellyfin.apps.test", port)).getStatus());
                 enable(webapps, "jellyfin", "jellyfin.apps.test", jellyfin);
                 enable(webapps, "home-assistant", "home.apps.test", homeAssistant);
+                enable(webapps, "plex", "media.apps.test", plex);
                 gatehouse.awaitOutput("App 'jellyfin' deployed", Duration.ofSeconds(30));
                 gatehouse.awaitOutput("App 'home-assistant' deployed", Duration.ofSeconds(30));
+                gatehouse.awaitOutput("App 'plex' deployed", Duration.ofSeconds(30));
+                assertEquals(plexAnswerPolicy(client, "plex.apps.test", port), plexAnswerPolicy(client, "media.apps.test", port), "the Plex example gets the plex preset");
 
                 ContentResponse plexAnswer = client.GET(uri("plex.apps.test", port));
                 ContentResponse jellyfinAnswer = client.GET(uri("jellyfin.apps.test", port));
@@ -129,6 +131,13 @@ class AppsIT
         Files.move(example, webapps.resolve(name + ".properties"));
     }
 
+    private static String plexAnswerPolicy(HttpClient client, String host, int port) throws Exception
+    {
+        ContentResponse response = client.GET(uri(host, port));
+        assertEquals("plex", response.getContentAsString());
+        return response.getHeaders().get("Content-Security-Policy");
+    }
+
     private static URI uri(String host, int port)
     {
         return URI.create("https://" + host + ":" + port + "/");
@@ -142,18 +151,7 @@ class AppsIT
         connector.setSslContextFactory(tls);
         HttpClient client = new HttpClient(new HttpClientTransportDynamic(connector, new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector))));
         // Every *.apps.test name is this machine.
-        client.setSocketAddressResolver((host, port, context, promise) ->
-            {
-                try
-                {
-                    // The name stays with the address: it is what TLS sends as SNI and verifies.
-                    promise.succeeded(List.of(new InetSocketAddress(InetAddress.getByAddress(host, new byte[]{127, 0, 0, 1}), port)));
-                }
-                catch (java.net.UnknownHostException e)
-                {
-                    promise.failed(e);
-                }
-            });
+        client.setSocketAddressResolver(new LoopbackResolver());
         client.start();
         return client;
     }

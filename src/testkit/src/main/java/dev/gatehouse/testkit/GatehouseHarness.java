@@ -1,8 +1,6 @@
 package dev.gatehouse.testkit;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -186,18 +184,7 @@ public final class GatehouseHarness implements AutoCloseable
             client.setUserAgentField(null);
             // Every name is this machine: tests address apps by host name (SNI, Host, :authority)
             // and never leave loopback.
-            client.setSocketAddressResolver((host, port, context, promise) ->
-            {
-                try
-                {
-                    // The name stays with the address: it is what TLS sends as SNI and verifies.
-                    promise.succeeded(List.of(new InetSocketAddress(InetAddress.getByAddress(host, new byte[]{127, 0, 0, 1}), port)));
-                }
-                catch (java.net.UnknownHostException e)
-                {
-                    promise.failed(e);
-                }
-            });
+            client.setSocketAddressResolver(new LoopbackResolver());
             client.start();
             clients.add(client);
             return client;

@@ -1,8 +1,6 @@
 package dev.gatehouse.apps;
 
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +18,7 @@ import dev.gatehouse.spi.Contributions;
 import dev.gatehouse.spi.GatehousePlugin;
 import dev.gatehouse.spi.Slot;
 import dev.gatehouse.testkit.GatehouseHarness;
+import dev.gatehouse.testkit.LoopbackResolver;
 import dev.gatehouse.testkit.StandInUpstream;
 import dev.gatehouse.testkit.TestCertificates;
 import com.google.inject.Module;
@@ -324,18 +323,7 @@ class AppsTest
         HttpClient client = new HttpClient(http2
             ? new HttpClientTransportDynamic(connector, new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector)))
             : new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11));
-        client.setSocketAddressResolver((host, port, context, promise) ->
-        {
-            try
-            {
-                // The name stays with the address: it is what TLS sends as SNI and verifies.
-                promise.succeeded(List.of(new InetSocketAddress(InetAddress.getByAddress(host, new byte[]{127, 0, 0, 1}), port)));
-            }
-            catch (java.net.UnknownHostException e)
-            {
-                promise.failed(e);
-            }
-        });
+        client.setSocketAddressResolver(new LoopbackResolver());
         client.start();
         return client;
     }

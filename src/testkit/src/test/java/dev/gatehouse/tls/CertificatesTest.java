@@ -4,8 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +27,7 @@ import javax.net.ssl.TrustManagerFactory;
 import dev.gatehouse.core.config.InvalidConfigurationException;
 import dev.gatehouse.core.tls.CertificateReloader;
 import dev.gatehouse.testkit.GatehouseHarness;
+import dev.gatehouse.testkit.LoopbackResolver;
 import dev.gatehouse.testkit.StandInUpstream;
 import dev.gatehouse.testkit.TestCertificates;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
@@ -241,18 +240,7 @@ class CertificatesTest
         ClientConnector connector = new ClientConnector();
         connector.setSslContextFactory(tls);
         HttpClient client = new HttpClient(new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11));
-        client.setSocketAddressResolver((host, port, context, promise) ->
-        {
-            try
-            {
-                // The name stays the one asked for (TLS checks it); the address is loopback, no DNS.
-                promise.succeeded(List.of(new InetSocketAddress(InetAddress.getByAddress(host, new byte[]{127, 0, 0, 1}), port)));
-            }
-            catch (java.net.UnknownHostException e)
-            {
-                promise.failed(e);
-            }
-        });
+        client.setSocketAddressResolver(new LoopbackResolver());
         client.start();
         return client;
     }
