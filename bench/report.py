@@ -24,9 +24,12 @@ METRICS = [
     ("h2_rps", "HTTP/2, 1 KiB, req/s (h2load)", True, "{:,.0f}"),
     ("large_MBps", "256 MiB download, MB/s (curl, HTTP/1.1)", True, "{:,.0f}"),
     ("tls_handshakes_per_s", "new TLS connections/s (full handshake + 1 GET)", True, "{:,.0f}"),
-    ("websocket", "WebSocket echo round trips/s", True, "{:,.0f}"),
+    ("ws_round_trips_per_s", "WebSocket echo, round trips/s (32 sockets, 128 B)", True, "{:,.0f}"),
+    ("ws_p50_ms", "  round trip p50, ms", False, "{:.2f}"),
+    ("ws_p99_ms", "  round trip p99, ms", False, "{:.2f}"),
     ("peak_rss_MiB", "peak RSS, MiB (VmHWM, summed over processes)", False, "{:,.0f}"),
-    ("start_ms", "start to first proxied request, ms (1 sample)", False, "{:,.0f}"),
+    ("start_ms", "start to first proxied request, ms (1 sample; Gatehouse: bin/gatehouse, a restart)", False, "{:,.0f}"),
+    ("start_first_ms", "  Gatehouse's first start of a new base or configuration, ms (no start cache or class archive yet)", False, "{:,.0f}"),
 ]
 
 
@@ -61,6 +64,10 @@ def main():
             if value.strip() not in ("", "0"):
                 notes[candidate].add("wrk: " + value.strip().rstrip("; "))
             continue
+        if metric == "ws_failures":
+            if value.strip() not in ("", "0"):
+                notes[candidate].add("WebSocket client failures (sockets refused, closed or wrong echo): " + value.strip())
+            continue
         if metric == "h2_failed":
             if value.strip() not in ("", "0"):
                 notes[candidate].add("h2load failed requests: " + value.strip())
@@ -82,6 +89,8 @@ def main():
     rule = "|---|" + "---|" * len(candidates)
     rows = [header, rule]
     for metric, title, higher, fmt in METRICS:
+        if not any(key[1] == metric for key in samples):
+            continue  # not measured in this run (BENCH_TESTS)
         best = best_peer(metric, higher)
         direct = medians.get(("direct", metric))
         cells = []
@@ -91,7 +100,7 @@ def main():
                 cells.append("did not start")
                 continue
             if not values:
-                if metric == "websocket":
+                if metric.startswith("ws_"):
                     cells.append("not measured")
                 elif metric == "h2_rps" and candidate == "direct":
                     cells.append("n/a")
@@ -118,7 +127,8 @@ def main():
     print("Median over the rounds, (min–max) spread, ratio = candidate ÷ reference (best peer = the best of nginx, "
           "Caddy, HAProxy, Traffic Server on that figure; for latency, CPU, memory and start time lower is better, "
           "so a ratio below 1 is better there).")
-    print("WebSocket: not measured: the Gatehouse WebSocket bridge is not merged yet.")
+    print("WebSocket: the stand-in upstream relays /ws to a node echo server, so \"upstream direct\" includes that hop "
+          "(nginx to the echo) and every candidate adds its own on top.")
     for candidate in candidates:
         for note in sorted(notes.get(candidate, ())):
             print("- {}: {}".format(TITLES[candidate], note))

@@ -87,6 +87,47 @@ final class Distribution implements AutoCloseable
     }
 
     /**
+     * Starts Gatehouse with the base's own launcher, {@code bin/gatehouse}, and waits for its banner.
+     */
+    Running launch(String... arguments) throws Exception
+    {
+        Process process = launcher(arguments).start();
+        processes.add(process);
+        Running running = new Running(process);
+        running.awaitOutput("Gatehouse started", Duration.ofSeconds(60));
+        return running;
+    }
+
+    /**
+     * Runs {@code bin/gatehouse} to completion (start.jar commands such as {@code --list-config}).
+     */
+    Result launchToCompletion(String... arguments) throws Exception
+    {
+        Process process = launcher(arguments).start();
+        Output output = new Output(process);
+        if (!process.waitFor(2, TimeUnit.MINUTES))
+        {
+            process.destroyForcibly();
+            throw new AssertionError("bin/gatehouse did not finish:\n" + output.text());
+        }
+        output.join();
+        return new Result(process.exitValue(), output.text());
+    }
+
+    private ProcessBuilder launcher(String... arguments)
+    {
+        List<String> command = new ArrayList<>();
+        command.add(base.resolve("bin/gatehouse").toString());
+        command.addAll(List.of(arguments));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(base.toFile()).redirectErrorStream(true);
+        builder.environment().put("JETTY_HOME", HOME.toString());
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().remove("JETTY_BASE");
+        builder.environment().remove("GATEHOUSE_JAVA_OPTIONS");
+        return builder;
+    }
+
+    /**
      * Starts start.jar and waits for it to exit, for configurations that must be refused.
      */
     Result startExpectingExit(String... arguments) throws Exception
@@ -160,6 +201,29 @@ final class Distribution implements AutoCloseable
         long pid()
         {
             return process.pid();
+        }
+
+        /**
+         * @return the process's command line, from /proc
+         */
+        List<String> commandLine() throws IOException
+        {
+            String line = Files.readString(Path.of("/proc", Long.toString(process.pid()), "cmdline"), StandardCharsets.UTF_8);
+            return List.of(line.split("\0"));
+        }
+
+        /**
+         * Stops the process as a service manager does (SIGTERM) and waits for it to exit.
+         */
+        int stop(Duration timeout) throws InterruptedException
+        {
+            process.destroy();
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
+            {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                throw new AssertionError("did not stop within " + timeout + ":\n" + output.text());
+            }
+            return process.exitValue();
         }
 
         String output()

@@ -1,0 +1,96 @@
+package dev.gatehouse.dist;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+import dev.gatehouse.testkit.StandInUpstream;
+import org.eclipse.jetty.client.HttpClient;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code bin/gatehouse}, the launcher that runs start.jar's command line from a cache (and with a
+ * class data sharing archive): it must never run a command line that start.d no longer gives.
+ */
+class LauncherIT
+{
+    @Test
+    void aChangedStartDirectoryIsNeverRunFromAStaleCommandLine() throws Exception
+    {
+        HttpClient client = DistributionIT.client(false);
+        try (StandInUpstream upstream = StandInUpstream.plain();
+             Distribution distribution = Distribution.fromTarball())
+        {
+            Path base = distribution.base();
+            Path cache = base.resolve("cache/start");
+            Path ini = base.resolve("start.d/zz-launcher-test.ini");
+            int firstPort = Distribution.freePort();
+            Files.writeString(ini, "jetty.ssl.port=" + firstPort + "\ngatehouse.upstream=" + upstream.uri() + "\n");
+
+            // 1. No cache: start.jar gives the command line, which runs and dumps its classes at exit.
+            Distribution.Running first = distribution.launch();
+            assertServes(client, firstPort);
+            List<String> firstCommand = first.commandLine();
+            assertTrue(firstCommand.contains("org.eclipse.jetty.xml.XmlConfiguration"), firstCommand.toString());
+            assertFalse(firstCommand.stream().anyMatch(argument -> argument.endsWith("start.jar")), firstCommand.toString());
+            assertTrue(firstCommand.contains("-XX:ArchiveClassesAtExit=" + cache.resolve("classes.jsa.new")), firstCommand.toString());
+            // Properties (passwords among them) are in a file only the owner reads, not on the command line.
+            assertFalse(firstCommand.stream().anyMatch(argument -> argument.startsWith("jetty.sslContext.keyStorePassword")), firstCommand.toString());
+            assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
+                Files.getPosixFilePermissions(cache.resolve("start.properties")));
+            first.stop(Duration.ofSeconds(60));
+            assertTrue(Files.size(cache.resolve("classes.jsa.new")) > 0, "no class archive written at exit");
+
+            // 2. Nothing changed: the cached command line with the (checked) archive.
+            Distribution.Running second = distribution.launch();
+            assertServes(client, firstPort);
+            assertTrue(second.commandLine().contains("-XX:SharedArchiveFile=" + cache.resolve("classes.jsa")), second.commandLine().toString());
+            second.stop(Duration.ofSeconds(60));
+
+            // 3. start.d changed: a new command line (the new port), the old archive thrown away.
+            int secondPort = Distribution.freePort();
+            Files.writeString(ini, "jetty.ssl.port=" + secondPort + "\ngatehouse.upstream=" + upstream.uri() + "\n");
+            Distribution.Running third = distribution.launch();
+            assertTrue(third.output().contains("listening  https://localhost:" + secondPort), third.output());
+            assertServes(client, secondPort);
+            assertTrue(third.commandLine().contains("-XX:ArchiveClassesAtExit=" + cache.resolve("classes.jsa.new")), third.commandLine().toString());
+            assertFalse(Files.exists(cache.resolve("classes.jsa")), "the archive of the old command line was kept");
+            third.stop(Duration.ofSeconds(60));
+
+            // 4. A new argument is a new command line too.
+            int thirdPort = Distribution.freePort();
+            Distribution.Running fourth = distribution.launch("jetty.ssl.port=" + thirdPort);
+            assertServes(client, thirdPort);
+            fourth.stop(Duration.ofSeconds(60));
+        }
+        finally
+        {
+            client.stop();
+        }
+    }
+
+    @Test
+    void startJarOptionsGoToStartJarUncached() throws Exception
+    {
+        try (Distribution distribution = Distribution.fromTarball())
+        {
+            Distribution.Result result = distribution.launchToCompletion("--list-config");
+            assertEquals(0, result.exitCode(), result.output());
+            assertTrue(result.output().contains("gatehouse"), result.output());
+            assertFalse(Files.exists(distribution.base().resolve("cache/start/command")));
+        }
+    }
+
+    private static void assertServes(HttpClient client, int port) throws Exception
+    {
+        assertEquals(200, client.newRequest(URI.create("https://localhost:" + port + "/identity")).send().getStatus());
+    }
+}
