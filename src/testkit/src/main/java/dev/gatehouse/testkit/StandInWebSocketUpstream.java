@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -73,6 +74,11 @@ public final class StandInWebSocketUpstream implements AutoCloseable
 
     private StandInWebSocketUpstream(KeyStore keyStore)
     {
+        this(keyStore, false);
+    }
+
+    private StandInWebSocketUpstream(KeyStore keyStore, boolean http2)
+    {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("stand-in-ws-upstream");
         server = new Server(threads);
@@ -90,6 +96,13 @@ public final class StandInWebSocketUpstream implements AutoCloseable
             ssl.setKeyStorePassword(TestCertificates.PASSWORD);
             ssl.setKeyManagerPassword(TestCertificates.PASSWORD);
             connector = new ServerConnector(server, new SslConnectionFactory(ssl, h1.getProtocol()), h1);
+        }
+        else if (http2)
+        {
+            // h2c by prior knowledge, with RFC 8441 extended CONNECT for WebSocket upgrades.
+            HTTP2CServerConnectionFactory h2c = new HTTP2CServerConnectionFactory(config);
+            h2c.setConnectProtocolEnabled(true);
+            connector = new ServerConnector(server, h1, h2c);
         }
         else
         {
@@ -116,6 +129,15 @@ public final class StandInWebSocketUpstream implements AutoCloseable
     public static StandInWebSocketUpstream plain()
     {
         return start(new StandInWebSocketUpstream(null));
+    }
+
+    /**
+     * @return a plain upstream that also speaks HTTP/2 (h2c by prior knowledge, RFC 8441 WebSocket
+     * upgrades), for routes with {@code gatehouse.upstream.protocol=http2}
+     */
+    public static StandInWebSocketUpstream plainHttp2()
+    {
+        return start(new StandInWebSocketUpstream(null, true));
     }
 
     /**

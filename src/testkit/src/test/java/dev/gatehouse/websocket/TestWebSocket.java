@@ -13,7 +13,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
+import dev.gatehouse.core.websocket.TunnelResponseContent;
 import dev.gatehouse.testkit.StandInUpstream;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
@@ -24,6 +27,7 @@ import org.eclipse.jetty.websocket.core.Frame;
 import org.eclipse.jetty.websocket.core.FrameHandler;
 import org.eclipse.jetty.websocket.core.OpCode;
 import org.eclipse.jetty.websocket.core.client.CoreClientUpgradeRequest;
+import org.eclipse.jetty.websocket.core.client.UpgradeListener;
 import org.eclipse.jetty.websocket.core.client.WebSocketCoreClient;
 
 /**
@@ -52,6 +56,7 @@ final class TestWebSocket implements FrameHandler
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
     private byte partialOpCode;
     private boolean paused;
+    private volatile long firstDemandDelayMillis;
     private boolean demandOwed;
 
     private TestWebSocket(boolean countOnly)
@@ -69,12 +74,42 @@ final class TestWebSocket implements FrameHandler
      */
     static TestWebSocket connect(WebSocketCoreClient client, URI uri, List<String> subprotocols, Consumer<HttpFields.Mutable> headers, boolean countOnly) throws Exception
     {
+        return connect(client, uri, subprotocols, headers, countOnly, true, 0);
+    }
+
+    /**
+     * @param leaveTunnelContent works around Jetty's HTTP/2 client reading the first frame of an RFC 8441
+     * WebSocket as response content ({@link TunnelResponseContent}); only a test of that turns it off
+     * @param slowStartMillis plays a slow client: the upgrade's thread pauses this long while the
+     * handshake response is processed (so the server's first frames arrive meanwhile), and the
+     * socket starts reading only this long after it opened
+     */
+    static TestWebSocket connect(WebSocketCoreClient client, URI uri, List<String> subprotocols, Consumer<HttpFields.Mutable> headers, boolean countOnly,
+                                 boolean leaveTunnelContent, long slowStartMillis) throws Exception
+    {
         TestWebSocket socket = new TestWebSocket(countOnly);
+        socket.firstDemandDelayMillis = slowStartMillis;
         CoreClientUpgradeRequest request = CoreClientUpgradeRequest.from(client, uri, socket);
         if (!subprotocols.isEmpty())
             request.setSubProtocols(subprotocols);
         if (headers != null)
             request.headers(headers);
+        request.addListener(new UpgradeListener()
+        {
+            @Override
+            public void onHandshakeRequest(Request upgradeRequest)
+            {
+                if (leaveTunnelContent)
+                    TunnelResponseContent.leaveToTheWebSocket(upgradeRequest);
+            }
+
+            @Override
+            public void onHandshakeResponse(Request upgradeRequest, Response response)
+            {
+                if (slowStartMillis > 0)
+                    pause(slowStartMillis);
+            }
+        });
         try
         {
             client.connect(request).get(20, TimeUnit.SECONDS);
@@ -98,7 +133,22 @@ final class TestWebSocket implements FrameHandler
     {
         session = coreSession;
         callback.succeeded();
-        coreSession.demand();
+        if (firstDemandDelayMillis > 0)
+            CompletableFuture.delayedExecutor(firstDemandDelayMillis, TimeUnit.MILLISECONDS).execute(coreSession::demand);
+        else
+            coreSession.demand();
+    }
+
+    private static void pause(long millis)
+    {
+        try
+        {
+            Thread.sleep(millis);
+        }
+        catch (InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override

@@ -255,6 +255,8 @@ public class WebSocketBridge extends Handler.Wrapper
         @Override
         public void onHandshakeRequest(org.eclipse.jetty.client.Request upstreamRequest)
         {
+            // An HTTP/2 upstream (RFC 8441) would otherwise lose its first frame to Jetty's client.
+            TunnelResponseContent.leaveToTheWebSocket(upstreamRequest);
             proxy.addVia(request, upstreamRequest);
             proxy.customizeUpstreamRequest(request, upstreamRequest);
         }
