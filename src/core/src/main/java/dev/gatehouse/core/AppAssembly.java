@@ -51,20 +51,17 @@ final class AppAssembly
     private final List<GatehousePlugin<?>> plugins;
     private final Set<String> pluginIds;
     private final Injector parent;
-    private final Set<String> listenerPlugins;
 
     /**
      * @param plugins the accepted plugins, in chain order
-     * @param listenerPlugins the ids of the plugins that contribute connector customizers
      */
-    AppAssembly(Map<String, String> properties, Path base, List<GatehousePlugin<?>> plugins, Injector parent, Set<String> listenerPlugins)
+    AppAssembly(Map<String, String> properties, Path base, List<GatehousePlugin<?>> plugins, Injector parent)
     {
         this.properties = Map.copyOf(properties);
         this.base = base;
         this.plugins = List.copyOf(plugins);
         this.pluginIds = Set.copyOf(plugins.stream().map(GatehousePlugin::id).toList());
         this.parent = parent;
-        this.listenerPlugins = Set.copyOf(listenerPlugins);
     }
 
     /**
@@ -171,9 +168,11 @@ final class AppAssembly
     /**
      * Builds the app of an app file.
      *
+     * @param listenerPlugins the ids of the plugins that contribute connector customizers, whose
+     * keys an app file cannot set
      * @throws InvalidAppFileException naming the file and listing every problem
      */
-    AppContext fromFile(Path file)
+    AppContext fromFile(Path file, Set<String> listenerPlugins)
     {
         ConfigurationProblems problems = new ConfigurationProblems();
         AppFile appFile = AppFile.read(file, problems);

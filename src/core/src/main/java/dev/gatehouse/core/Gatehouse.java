@@ -93,16 +93,15 @@ public final class Gatehouse
         Set<String> pluginIds = new LinkedHashSet<>(accepted.stream().map(GatehousePlugin::id).toList());
 
         Injector parent = Guice.createInjector(binder -> binder.bind(Server.class).toInstance(server));
-        // Bound once without knowing which plugins customise the listeners; the app files need that.
-        AppAssembly probe = new AppAssembly(properties, base, accepted, parent, Set.of());
-        AppAssembly.Bound bound = probe.bind(properties, problems);
+        AppAssembly assembly = new AppAssembly(properties, base, accepted, parent);
+        AppAssembly.Bound bound = assembly.bind(properties, problems);
         CoreConfig core = bound.core();
         if (core != null)
             validateCore(core, properties, problems);
         bound.binder().reportUnknownKeys(pluginIds, Set.of());
         problems.throwIfAny();
 
-        List<AppAssembly.PluginInstance> instances = probe.instantiate(AppFile.DEFAULT_APP, bound.plugins(), problems);
+        List<AppAssembly.PluginInstance> instances = assembly.instantiate(AppFile.DEFAULT_APP, bound.plugins(), problems);
         problems.throwIfAny();
 
         List<HttpConfiguration.Customizer> connectorCustomizers = new ArrayList<>();
@@ -118,12 +117,11 @@ public final class Gatehouse
         Listeners.configure(server, core, ids, base, connectorCustomizers, problems);
         problems.throwIfAny();
 
-        AppAssembly assembly = new AppAssembly(properties, base, accepted, parent, listenerPlugins);
         AppContext defaultApp = assembly.newApp(AppFile.DEFAULT_APP, "start.d", core, instances, problems);
         problems.throwIfAny();
 
         // Apps by host name in front of Jetty's Contexts, which keeps whatever other Jetty modules deploy.
-        contexts(server, ids);
+        ensureContexts(server, ids);
         AppRouter router = new AppRouter();
         server.insertHandler(router);
         AppDeployer deployer = new AppDeployer(server, router, core.getAppsDrainTimeout());
@@ -131,7 +129,7 @@ public final class Gatehouse
         server.addBean(deployer);
         Path appsDirectory = base.resolve(core.getAppsDirectory());
         if (Files.isDirectory(appsDirectory))
-            server.addBean(new AppScanner(deployer, assembly::fromFile, appsDirectory, (int)core.getAppsScanInterval().toSeconds()));
+            server.addBean(new AppScanner(deployer, file -> assembly.fromFile(file, listenerPlugins), appsDirectory, (int)core.getAppsScanInterval().toSeconds()));
         else
             LOG.info("No apps directory {}: only the app of start.d is served", appsDirectory);
         // DefaultHandler would list the deployed contexts to anyone; the router answers unknown hosts.
@@ -198,13 +196,10 @@ public final class Gatehouse
         }
     }
 
-    private static ContextHandlerCollection contexts(Server server, Map<String, Object> ids)
+    private static void ensureContexts(Server server, Map<String, Object> ids)
     {
-        if (ids.get("Contexts") instanceof ContextHandlerCollection contexts)
-            return contexts;
-        ContextHandlerCollection contexts = new ContextHandlerCollection();
-        server.setHandler(contexts);
-        return contexts;
+        if (!(ids.get("Contexts") instanceof ContextHandlerCollection))
+            server.setHandler(new ContextHandlerCollection());
     }
 
     private void logAssembly(CoreConfig core)

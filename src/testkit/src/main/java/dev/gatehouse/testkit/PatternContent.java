@@ -1,5 +1,7 @@
 package dev.gatehouse.testkit;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32;
 
@@ -38,6 +40,32 @@ public final class PatternContent implements Request.Content
             crc.update(buffer, 0, length);
         }
         return crc.getValue();
+    }
+
+    /**
+     * Reads exactly {@code count} bytes of a body of pattern bytes, checking each.
+     *
+     * @param position where in the pattern the stream stands
+     * @return {@code count}
+     * @throws AssertionError naming the position of the first wrong byte, or where the body ended
+     */
+    public static long readAndCheck(InputStream input, long position, long count) throws IOException
+    {
+        byte[] buffer = new byte[64 * 1024];
+        long done = 0;
+        while (done < count)
+        {
+            int read = input.read(buffer, 0, (int)Math.min(buffer.length, count - done));
+            if (read < 0)
+                throw new AssertionError("the body ended at " + (position + done));
+            for (int i = 0; i < read; i++)
+            {
+                if (buffer[i] != StandInUpstream.patternByte(position + done + i))
+                    throw new AssertionError("wrong byte at " + (position + done + i));
+            }
+            done += read;
+        }
+        return done;
     }
 
     @Override

@@ -19,6 +19,7 @@ import dev.gatehouse.spi.GatehousePlugin;
 import dev.gatehouse.spi.Slot;
 import dev.gatehouse.testkit.GatehouseHarness;
 import dev.gatehouse.testkit.LoopbackResolver;
+import dev.gatehouse.testkit.PatternContent;
 import dev.gatehouse.testkit.StandInUpstream;
 import dev.gatehouse.testkit.TestCertificates;
 import com.google.inject.Module;
@@ -160,25 +161,25 @@ class AppsTest
             assertEquals(200, response.getStatus());
             try (InputStream stream = download.getInputStream())
             {
-                long read = readAndCheck(stream, 0, 8L << 20);
+                long read = PatternContent.readAndCheck(stream, 0, 8L << 20);
                 assertEquals(404, client.GET(gatehouse.uri("jellyfin.test", "/")).getStatus());
 
                 Path appFile = gatehouse.appsDirectory().resolve("jellyfin.properties");
                 Files.writeString(appFile, app("jellyfin.test", jellyfin));
                 awaitTrue(() -> "jellyfin".equals(bodyOrNull(client, gatehouse.uri("jellyfin.test", "/"))), "the added app answers");
-                read += readAndCheck(stream, read, 8L << 20);
+                read += PatternContent.readAndCheck(stream, read, 8L << 20);
 
                 // Changed: another upstream, over TLS, trusted through a per-app trust store.
                 Files.writeString(appFile, "gatehouse.hosts=jellyfin.test\n" +
                     "gatehouse.upstream=https://localhost:" + jellyfinOverTls.port() + "\n" +
                     "gatehouse.upstream.trust-store=" + caFile + "\n");
                 awaitTrue(() -> "jellyfin over TLS".equals(bodyOrNull(client, gatehouse.uri("jellyfin.test", "/"))), "the changed app answers");
-                read += readAndCheck(stream, read, 8L << 20);
+                read += PatternContent.readAndCheck(stream, read, 8L << 20);
 
                 Files.delete(appFile);
                 awaitTrue(() -> statusOf(client, gatehouse.uri("jellyfin.test", "/")) == 404, "the removed app no longer answers");
 
-                read += readAndCheck(stream, read, size - read);
+                read += PatternContent.readAndCheck(stream, read, size - read);
                 assertEquals(size, read);
                 assertEquals(-1, stream.read());
             }
@@ -203,11 +204,11 @@ class AppsTest
             assertEquals(200, download.get(10, TimeUnit.SECONDS).getStatus());
             try (InputStream stream = download.getInputStream())
             {
-                long read = readAndCheck(stream, 0, 4L << 20);
+                long read = PatternContent.readAndCheck(stream, 0, 4L << 20);
                 Files.writeString(gatehouse.appsDirectory().resolve("media.properties"), app("media.test", second));
                 awaitTrue(() -> "second".equals(bodyOrNull(client, gatehouse.uri("media.test", "/"))), "new requests reach the new version");
                 assertEquals(1, gatehouse.gatehouse().deployer().retiringApps(), "the old version drains");
-                read += readAndCheck(stream, read, size - read);
+                read += PatternContent.readAndCheck(stream, read, size - read);
                 assertEquals(size, read);
             }
             awaitTrue(() -> gatehouse.gatehouse().deployer().retiringApps() == 0, "the old version stops once its download completed");
@@ -390,25 +391,6 @@ class AppsTest
             Thread.sleep(100);
         }
         throw new AssertionError("not within 20 s: " + what);
-    }
-
-    private static long readAndCheck(InputStream stream, long position, long count) throws Exception
-    {
-        byte[] buffer = new byte[64 * 1024];
-        long read = 0;
-        while (read < count)
-        {
-            int n = stream.read(buffer, 0, (int)Math.min(buffer.length, count - read));
-            if (n < 0)
-                throw new AssertionError("stream ended after " + (position + read) + " bytes");
-            for (int i = 0; i < n; i++)
-            {
-                if (buffer[i] != StandInUpstream.patternByte(position + read + i))
-                    throw new AssertionError("wrong byte at " + (position + read + i));
-            }
-            read += n;
-        }
-        return read;
     }
 
     /**

@@ -89,7 +89,7 @@ class ProxyStreamingTest
             assertEquals(200, response.getStatus());
             try (InputStream input = listener.getInputStream())
             {
-                long read = readAndCheck(input, 0, 8L << 20);
+                long read = PatternContent.readAndCheck(input, 0, 8L << 20);
                 Thread.sleep(2000);
                 long sentWhilePaused = upstream.bytesSent();
                 // What the upstream got rid of while the reader slept is bounded by socket and
@@ -97,7 +97,7 @@ class ProxyStreamingTest
                 assertTrue(sentWhilePaused - read < 48L << 20, "upstream sent " + sentWhilePaused + " bytes while the client had read " + read);
                 Thread.sleep(1000);
                 assertTrue(upstream.bytesSent() - sentWhilePaused < 1L << 20, "the upstream kept sending while the reader was paused");
-                read += readAndCheck(input, read, 64L << 20);
+                read += PatternContent.readAndCheck(input, read, 64L << 20);
                 assertEquals(72L << 20, read);
             }
         }
@@ -160,25 +160,6 @@ class ProxyStreamingTest
             assertEquals(java.util.Map.of(200, 1000), statuses);
             assertEquals(1000, upstream.requests().size());
         }
-    }
-
-    static long readAndCheck(InputStream input, long position, long count) throws Exception
-    {
-        byte[] buffer = new byte[64 * 1024];
-        long done = 0;
-        while (done < count)
-        {
-            int read = input.read(buffer, 0, (int)Math.min(buffer.length, count - done));
-            if (read < 0)
-                throw new AssertionError("the body ended at " + (position + done));
-            for (int i = 0; i < read; i++)
-            {
-                if (buffer[i] != StandInUpstream.patternByte(position + done + i))
-                    throw new AssertionError("wrong byte at " + (position + done + i));
-            }
-            done += read;
-        }
-        return done;
     }
 
     static void awaitTrue(java.util.function.BooleanSupplier condition, long millis, java.util.function.Supplier<String> message) throws InterruptedException

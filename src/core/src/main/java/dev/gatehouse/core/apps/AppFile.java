@@ -31,12 +31,20 @@ public record AppFile(Path path, String name, Map<String, String> properties)
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
 
     /**
+     * @return the name of the app of an app file: its base name, lower-cased
+     */
+    public static String appName(Path path)
+    {
+        String fileName = path.getFileName().toString();
+        return fileName.substring(0, fileName.length() - EXTENSION.length()).toLowerCase(Locale.ROOT);
+    }
+
+    /**
      * Reads the file; every problem found is added, with the key it concerns.
      */
     public static AppFile read(Path path, ConfigurationProblems problems)
     {
-        String fileName = path.getFileName().toString();
-        String name = fileName.substring(0, fileName.length() - EXTENSION.length()).toLowerCase(Locale.ROOT);
+        String name = appName(path);
         if (!NAME.matcher(name).matches())
             problems.add("the file name gives the app the name '" + name + "'; name app files with lower-case letters, digits and '-', e.g. home-assistant.properties");
         else if (DEFAULT_APP.equals(name))

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import dev.gatehouse.core.HostNames;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.MimeTypes;
@@ -51,7 +52,7 @@ public final class AppRouter extends Handler.Wrapper
                 anyHost = app;
             for (String host : app.hosts())
             {
-                if (host.startsWith("*."))
+                if (HostNames.isWildcard(host))
                     wildcard.put(host.substring(2), app);
                 else
                     exact.put(host, app);

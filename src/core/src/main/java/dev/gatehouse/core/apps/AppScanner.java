@@ -84,8 +84,7 @@ public final class AppScanner extends ContainerLifeCycle implements Scanner.Bulk
         for (Map.Entry<Path, Scanner.Notification> change : new TreeMap<>(changes).entrySet())
         {
             Path file = change.getKey();
-            String fileName = file.getFileName().toString();
-            String appName = fileName.substring(0, fileName.length() - AppFile.EXTENSION.length()).toLowerCase(java.util.Locale.ROOT);
+            String appName = AppFile.appName(file);
             try
             {
                 if (change.getValue() == Scanner.Notification.REMOVED)
