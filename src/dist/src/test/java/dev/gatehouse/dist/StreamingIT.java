@@ -47,7 +47,7 @@ class StreamingIT
                 long residentPeak = 0;
                 try (InputStream body = listener.getInputStream())
                 {
-                    long read = check(body, 0, 256L << 20);
+                    long read = PatternContent.readAndCheck(body, 0, 256L << 20);
                     residentEarly = gatehouse.residentBytes();
 
                     // A player paused for a minute: Jetty's 30 s defaults would cut it here.
@@ -58,7 +58,7 @@ class StreamingIT
 
                     while (read < DOWNLOAD)
                     {
-                        read += check(body, read, Math.min(256L << 20, DOWNLOAD - read));
+                        read += PatternContent.readAndCheck(body, read, Math.min(256L << 20, DOWNLOAD - read));
                         residentPeak = Math.max(residentPeak, gatehouse.residentBytes());
                     }
                     assertEquals(-1, body.read(), "the body is longer than its Content-Length");
@@ -77,24 +77,5 @@ class StreamingIT
                 client.stop();
             }
         }
-    }
-
-    private static long check(InputStream input, long position, long count) throws Exception
-    {
-        byte[] buffer = new byte[256 * 1024];
-        long done = 0;
-        while (done < count)
-        {
-            int read = input.read(buffer, 0, (int)Math.min(buffer.length, count - done));
-            if (read < 0)
-                throw new AssertionError("the body ended at " + (position + done) + " of " + DOWNLOAD);
-            for (int i = 0; i < read; i++)
-            {
-                if (buffer[i] != StandInUpstream.patternByte(position + done + i))
-                    throw new AssertionError("wrong byte at " + (position + done + i));
-            }
-            done += read;
-        }
-        return done;
     }
 }
