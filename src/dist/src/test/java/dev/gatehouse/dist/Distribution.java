@@ -99,6 +99,20 @@ final class Distribution implements AutoCloseable
     }
 
     /**
+     * Starts Gatehouse with {@code bin/gatehouse} and these JVM options in {@code GATEHOUSE_JAVA_OPTIONS}.
+     */
+    Running launchWithJavaOptions(String javaOptions, String... arguments) throws Exception
+    {
+        ProcessBuilder builder = launcher(arguments);
+        builder.environment().put("GATEHOUSE_JAVA_OPTIONS", javaOptions);
+        Process process = builder.start();
+        processes.add(process);
+        Running running = new Running(process);
+        running.awaitOutput("Gatehouse started", Duration.ofSeconds(60));
+        return running;
+    }
+
+    /**
      * Runs {@code bin/gatehouse} to completion (start.jar commands such as {@code --list-config}).
      */
     Result launchToCompletion(String... arguments) throws Exception

@@ -77,6 +77,41 @@ class LauncherIT
         }
     }
 
+    /**
+     * A profiler or debugger agent in the JVM options: the JVM refuses to write a class archive with
+     * a native agent loaded, so the launcher must start without one rather than not start at all.
+     */
+    @Test
+    void aNativeAgentStartsWithoutTheClassArchive() throws Exception
+    {
+        HttpClient client = DistributionIT.client(false);
+        try (StandInUpstream upstream = StandInUpstream.plain();
+             Distribution distribution = Distribution.fromTarball())
+        {
+            Path cache = distribution.base().resolve("cache/start");
+            int port = Distribution.freePort();
+            Files.writeString(distribution.base().resolve("start.d/zz-launcher-test.ini"), "jetty.ssl.port=" + port + "\ngatehouse.upstream=" + upstream.uri() + "\n");
+
+            Distribution.Running withAgent = distribution.launchWithJavaOptions("-Xmx128m -agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:0");
+            assertServes(client, port);
+            List<String> command = withAgent.commandLine();
+            assertTrue(command.stream().anyMatch(argument -> argument.startsWith("-agentlib:jdwp=")), command.toString());
+            assertFalse(command.stream().anyMatch(argument -> argument.contains("ArchiveClassesAtExit") || argument.contains("SharedArchiveFile")), command.toString());
+            withAgent.stop(Duration.ofSeconds(60));
+            assertFalse(Files.exists(cache.resolve("classes.jsa.new")), "an archive was written with the agent loaded");
+
+            // Without the agent, the same cached command line goes back to class data sharing.
+            Distribution.Running plain = distribution.launch();
+            assertServes(client, port);
+            assertTrue(plain.commandLine().contains("-XX:ArchiveClassesAtExit=" + cache.resolve("classes.jsa.new")), plain.commandLine().toString());
+            plain.stop(Duration.ofSeconds(60));
+        }
+        finally
+        {
+            client.stop();
+        }
+    }
+
     @Test
     void startJarOptionsGoToStartJarUncached() throws Exception
     {
