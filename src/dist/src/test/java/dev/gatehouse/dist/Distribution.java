@@ -78,12 +78,7 @@ final class Distribution implements AutoCloseable
      */
     Running start(List<String> jvmOptions, String... arguments) throws Exception
     {
-        ProcessBuilder builder = new ProcessBuilder(command(jvmOptions, arguments)).directory(base.toFile()).redirectErrorStream(true);
-        Process process = builder.start();
-        processes.add(process);
-        Running running = new Running(process);
-        running.awaitOutput("Gatehouse started", Duration.ofSeconds(60));
-        return running;
+        return started(new ProcessBuilder(command(jvmOptions, arguments)).directory(base.toFile()).redirectErrorStream(true));
     }
 
     /**
@@ -91,11 +86,7 @@ final class Distribution implements AutoCloseable
      */
     Running launch(String... arguments) throws Exception
     {
-        Process process = launcher(arguments).start();
-        processes.add(process);
-        Running running = new Running(process);
-        running.awaitOutput("Gatehouse started", Duration.ofSeconds(60));
-        return running;
+        return started(launcher(arguments));
     }
 
     /**
@@ -105,6 +96,11 @@ final class Distribution implements AutoCloseable
     {
         ProcessBuilder builder = launcher(arguments);
         builder.environment().put("GATEHOUSE_JAVA_OPTIONS", javaOptions);
+        return started(builder);
+    }
+
+    private Running started(ProcessBuilder builder) throws Exception
+    {
         Process process = builder.start();
         processes.add(process);
         Running running = new Running(process);

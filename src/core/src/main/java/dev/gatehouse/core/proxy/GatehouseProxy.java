@@ -46,7 +46,6 @@ public class GatehouseProxy extends ProxyHandler.Reverse
     private final CoreConfig config;
     private final List<UpstreamCustomizer> customizers;
     private final SslContextFactory.Client upstreamTls;
-    private volatile UpstreamOrigin origin;
 
     /**
      * @param upstreamTls TLS settings for https upstreams: verification on, trust as configured
@@ -92,36 +91,15 @@ public class GatehouseProxy extends ProxyHandler.Reverse
      * The upstream request, built from the route's origin and the rewritten path and query as
      * they arrived. Jetty's default parses the whole upstream URI with {@code java.net.URI} on every
      * request, which refuses query characters that browsers and apps send and HTTP servers accept
-     * ({@code a|b}: a 500 with a stack trace), and which, for a host name that starts with a digit
-     * (every {@code *.plex.direct} name), throws and catches an exception inside the JDK on every
-     * request (~3% of the proxy's CPU in a profile). The origin is parsed once per upstream change.
+     * ({@code a|b}: a 500 with a stack trace) and, for a plex.direct host name, throws and catches
+     * an exception inside the JDK on every request (~3% of the proxy's CPU in a profile).
      */
     @Override
     protected org.eclipse.jetty.client.Request newProxyToServerRequest(Request clientToProxyRequest, HttpURI rewritten)
     {
-        return getHttpClient().newRequest(upstreamOrigin())
+        return getHttpClient().newRequest(route.origin())
             .path(rewritten.getPathQuery())
             .method(clientToProxyRequest.getMethod());
-    }
-
-    private URI upstreamOrigin()
-    {
-        UpstreamOrigin current = origin;
-        URI upstream = route.uri();
-        if (current == null || current.routeUri() != upstream)
-        {
-            current = new UpstreamOrigin(upstream, HttpURI.build().scheme(upstream.getScheme()).host(upstream.getHost()).port(route.port()).toURI());
-            origin = current;
-        }
-        return current.origin();
-    }
-
-    /**
-     * @param routeUri the route's URI this origin was made from (compared by identity: the route
-     * replaces the object when plex.direct discovery or a renewal changes it)
-     */
-    private record UpstreamOrigin(URI routeUri, URI origin)
-    {
     }
 
     @Override

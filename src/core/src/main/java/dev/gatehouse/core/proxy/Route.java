@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.List;
 
 import dev.gatehouse.spi.Upstream;
+import org.eclipse.jetty.http.HttpURI;
 
 /**
  * One app behind the proxy: the host names it answers for and where its upstream is.
@@ -12,13 +13,13 @@ public final class Route implements Upstream
 {
     private final String name;
     private final List<String> hostNames;
-    private volatile URI uri;
+    private volatile Target target;
 
     public Route(String name, List<String> hostNames, URI uri)
     {
         this.name = name;
         this.hostNames = List.copyOf(hostNames);
-        this.uri = uri;
+        this.target = new Target(uri);
     }
 
     @Override
@@ -36,13 +37,13 @@ public final class Route implements Upstream
     @Override
     public URI uri()
     {
-        return uri;
+        return target.uri();
     }
 
     @Override
     public void uri(URI uri)
     {
-        this.uri = uri;
+        this.target = new Target(uri);
     }
 
     /**
@@ -50,15 +51,46 @@ public final class Route implements Upstream
      */
     public int port()
     {
-        URI current = uri;
-        if (current.getPort() > 0)
-            return current.getPort();
-        return "https".equals(current.getScheme()) ? 443 : 80;
+        return target.port();
+    }
+
+    /**
+     * @return {@code scheme://host:port} of the upstream, which every proxied request starts from.
+     * Parsed once per change of the URI rather than per request: {@code java.net.URI} throws and
+     * catches an exception inside for a host that starts with a digit, as every plex.direct name does.
+     */
+    public URI origin()
+    {
+        return target.origin();
     }
 
     @Override
     public String toString()
     {
-        return name + " -> " + uri;
+        return name + " -> " + uri();
+    }
+
+    /**
+     * The upstream's URI and what is derived from it, replaced as one (plex.direct discovery and
+     * renewals change the URI while requests read it).
+     */
+    private record Target(URI uri, int port, URI origin)
+    {
+        Target(URI uri)
+        {
+            this(uri, portOf(uri));
+        }
+
+        private Target(URI uri, int port)
+        {
+            this(uri, port, HttpURI.build().scheme(uri.getScheme()).host(uri.getHost()).port(port).toURI());
+        }
+
+        private static int portOf(URI uri)
+        {
+            if (uri.getPort() > 0)
+                return uri.getPort();
+            return "https".equals(uri.getScheme()) ? 443 : 80;
+        }
     }
 }
