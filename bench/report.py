@@ -23,6 +23,7 @@ METRICS = [
     ("cpu_us_per_request", "  CPU per request, µs (user+sys of the candidate)", False, "{:.1f}"),
     ("h2_rps", "HTTP/2, 1 KiB, req/s (h2load)", True, "{:,.0f}"),
     ("large_MBps", "256 MiB download, MB/s (curl, HTTP/1.1)", True, "{:,.0f}"),
+    ("large_cpu_s_per_GB", "  CPU per GB downloaded, s (user+sys of the candidate)", False, "{:.2f}"),
     ("tls_handshakes_per_s", "new TLS connections/s (full handshake + 1 GET)", True, "{:,.0f}"),
     ("ws_round_trips_per_s", "WebSocket echo, round trips/s (32 sockets, 128 B)", True, "{:,.0f}"),
     ("ws_p50_ms", "  round trip p50, ms", False, "{:.2f}"),

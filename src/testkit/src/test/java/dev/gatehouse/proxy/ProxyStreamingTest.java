@@ -1,15 +1,18 @@
 package dev.gatehouse.proxy;
 
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
+import dev.gatehouse.core.tls.RecordBatchingSslConnectionFactory;
 import dev.gatehouse.testkit.GatehouseHarness;
 import dev.gatehouse.testkit.PatternContent;
 import dev.gatehouse.testkit.StandInUpstream;
+import dev.gatehouse.testkit.TestCertificates;
 import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -24,6 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -73,6 +77,46 @@ class ProxyStreamingTest
             ContentResponse response = request.send();
             assertEquals(200, response.getStatus(), response.getContentAsString());
             assertEquals("bytes=" + size + " crc=" + Long.toHexString(PatternContent.crc(size)) + "\n", response.getContentAsString());
+        }
+    }
+
+    /**
+     * TLS on both sides, as with Plex: the front listener's TLS is Gatehouse's batching connection
+     * (several records per read and write) and whole bodies cross it intact both ways, with no
+     * buffer left behind.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"h1", "h2"})
+    void bodiesCrossBatchedTlsOnBothSidesIntactAndLeakNoBuffer(String protocol) throws Exception
+    {
+        TestCertificates.Authority ca = TestCertificates.newAuthority("Streaming Test CA");
+        long download = 48L << 20;
+        long upload = 16L << 20;
+        try (StandInUpstream upstream = StandInUpstream.tls(ca.issue("127.0.0.1", "127.0.0.1"), false);
+             GatehouseHarness gatehouse = GatehouseHarness.builder().upstream(upstream.uri())
+                 .property("gatehouse.upstream.trust-store", ca.writePem(Files.createTempDirectory("ca").resolve("ca.pem")).toString())
+                 .trackBuffers()
+                 .start())
+        {
+            assertInstanceOf(RecordBatchingSslConnectionFactory.class, gatehouse.server().getConnectors()[0].getDefaultConnectionFactory());
+            HttpClient client = protocol.equals("h2") ? gatehouse.http2() : gatehouse.http1();
+
+            InputStreamResponseListener listener = new InputStreamResponseListener();
+            client.newRequest(gatehouse.uri("/bytes/" + download)).send(listener);
+            Response response = listener.get(10, TimeUnit.SECONDS);
+            assertEquals(200, response.getStatus());
+            try (InputStream input = listener.getInputStream())
+            {
+                assertEquals(download, PatternContent.readAndCheck(input, 0, download));
+                assertEquals(-1, input.read(), "nothing after the body");
+            }
+
+            ContentResponse uploaded = client.newRequest(gatehouse.uri("/upload")).method("POST").body(new PatternContent(upload))
+                .timeout(60, TimeUnit.SECONDS).send();
+            assertEquals(200, uploaded.getStatus(), uploaded.getContentAsString());
+            assertEquals("bytes=" + upload + " crc=" + Long.toHexString(PatternContent.crc(upload)) + "\n", uploaded.getContentAsString());
+
+            awaitTrue(() -> gatehouse.bufferLeaks().isEmpty(), 10_000, gatehouse::bufferLeaks);
         }
     }
 
