@@ -134,6 +134,39 @@ class RecordBatchingSslConnectionTest
         assertArrayEquals(content, bytes(plain));
     }
 
+    /** Jetty's encrypted buffers are direct here; the engine works on a heap copy of them. */
+    @Test
+    void directBuffersAreStagedWithTheSameRecordsAndPositions() throws Exception
+    {
+        EnginePair engines = EnginePair.connected("TLSv1.3");
+        Exposed connection = new Exposed(engines.server);
+        byte[] content = pattern(3 * 16_384);
+        ByteBuffer wire = ByteBuffer.allocateDirect(RecordBatchingSslConnection.BUFFER_BYTES);
+        wire.put(new byte[7]);
+
+        SSLEngineResult wrapped = connection.wrap(engines.server, new ByteBuffer[]{ByteBuffer.wrap(content)}, wire);
+        assertEquals(content.length, wrapped.bytesConsumed());
+        assertEquals(7 + wrapped.bytesProduced(), wire.position(), "appended after what the buffer held");
+        wire.flip().position(7);
+        assertEquals(4, recordsIn(wire));
+        assertArrayEquals(content, engines.decryptAtClient(wire));
+
+        byte[] upload = pattern(2 * 16_000);
+        ByteBuffer records = engines.encryptAtClient(upload, 16_000);
+        ByteBuffer partial = engines.encryptAtClient(pattern(100), 100);
+        ByteBuffer input = ByteBuffer.allocateDirect(records.remaining() + partial.remaining());
+        int wholeRecords = records.remaining();
+        int partialBytes = partial.remaining() - 1;
+        input.put(records).put(partial.limit(partial.limit() - 1)).flip();
+        ByteBuffer plain = ByteBuffer.allocate(RecordBatchingSslConnection.BUFFER_BYTES);
+
+        SSLEngineResult unwrapped = connection.unwrap(engines.server, input, plain);
+        assertEquals(wholeRecords, unwrapped.bytesConsumed());
+        assertEquals(wholeRecords, input.position(), "the direct input advanced by what was consumed");
+        assertEquals(partialBytes, input.remaining());
+        assertArrayEquals(upload, bytes(plain.flip()));
+    }
+
     @Test
     void aBrokenRecordFailsTheCallAfterTheGoodOnesWereDelivered() throws Exception
     {

@@ -48,11 +48,13 @@ public class RecordBatchingSslConnection extends SslConnection
 
     public RecordBatchingSslConnection(ByteBufferPool pool, Executor executor, SslContextFactory sslContextFactory, EndPoint endPoint, SSLEngine engine)
     {
-        // Direct buffers: the socket reads and writes them as they are. With Jetty's default heap
-        // buffers the JDK copies every read and write through a direct buffer it caches per thread
-        // and per size; at 64 KiB that cost ~15 MiB of peak RSS across the pool's threads for
-        // ~7% more download throughput.
-        super(new LargerBuffers(pool), executor, sslContextFactory, endPoint, engine, true, true);
+        // Direct encrypted buffers: the socket reads and writes them as they are. With Jetty's
+        // default heap buffers the JDK copies every read and write through a direct buffer it
+        // caches per thread and per size: at 64 KiB, 15-21 MiB more peak RSS across the pool's
+        // threads. But the JDK's AES-GCM is ~25% slower on direct buffers (a separate path that
+        // copies in small chunks and re-initialises the cipher), so wrap and unwrap stage the
+        // records through a pooled heap buffer: one copy, the one the JDK would have made.
+        super(new LargerBuffers(pool), executor, sslContextFactory, endPoint, engine, true, false);
         this.pool = pool;
     }
 
@@ -61,6 +63,25 @@ public class RecordBatchingSslConnection extends SslConnection
     {
         if (pendingWrapFailure != null)
             throw takeWrapFailure();
+        if (!output.isDirect())
+            return wrapRecords(engine, input, output);
+        RetainableByteBuffer staging = pool.acquire(output.remaining(), false);
+        try
+        {
+            ByteBuffer records = staging.getByteBuffer();
+            records.clear().limit(output.remaining());
+            SSLEngineResult result = wrapRecords(engine, input, records);
+            output.put(records.flip());
+            return result;
+        }
+        finally
+        {
+            staging.release();
+        }
+    }
+
+    private SSLEngineResult wrapRecords(SSLEngine engine, ByteBuffer[] input, ByteBuffer output) throws SSLException
+    {
         SSLEngineResult first = engine.wrap(input, output);
         if (!isPlainData(first))
             return first;
@@ -125,6 +146,26 @@ public class RecordBatchingSslConnection extends SslConnection
     {
         if (pendingUnwrapFailure != null)
             throw takeUnwrapFailure();
+        if (!input.isDirect() || !input.hasRemaining())
+            return unwrapRecords(engine, input, output);
+        RetainableByteBuffer staging = pool.acquire(input.remaining(), false);
+        try
+        {
+            ByteBuffer records = staging.getByteBuffer();
+            records.clear();
+            records.put(input.duplicate()).flip();
+            SSLEngineResult result = unwrapRecords(engine, records, output);
+            input.position(input.position() + records.position());
+            return result;
+        }
+        finally
+        {
+            staging.release();
+        }
+    }
+
+    private SSLEngineResult unwrapRecords(SSLEngine engine, ByteBuffer input, ByteBuffer output) throws SSLException
+    {
         SSLEngineResult first = engine.unwrap(input, output);
         if (!isPlainData(first) || first.bytesProduced() == 0)
             return first;
