@@ -52,7 +52,7 @@ final class Listeners
     {
         Set<HttpConfiguration> configurations = Collections.newSetFromMap(new IdentityHashMap<>());
         Set<SslContextFactory.Server> tlsContexts = Collections.newSetFromMap(new IdentityHashMap<>());
-        RecordBatchingSslConnectionFactory.replaceIn(List.of(server.getConnectors()));
+        RecordBatchingSslConnectionFactory.replaceIn(server.getConnectors());
         for (Connector connector : server.getConnectors())
         {
             if (connector instanceof ServerConnector serverConnector)

@@ -43,6 +43,17 @@ public final class PatternContent implements Request.Content
     }
 
     /**
+     * @return {@code length} pattern bytes from {@code position} on, as a {@code /bytes} body holds them
+     */
+    public static byte[] bytes(long position, int length)
+    {
+        byte[] bytes = new byte[length];
+        for (int i = 0; i < length; i++)
+            bytes[i] = StandInUpstream.patternByte(position + i);
+        return bytes;
+    }
+
+    /**
      * Reads exactly {@code count} bytes of a body of pattern bytes, checking each.
      *
      * @param position where in the pattern the stream stands

@@ -50,12 +50,12 @@ class ProxyStreamingTest
             assertEquals(206, response.getStatus());
             assertEquals("bytes 5000000-5000999/10000000", response.getHeaders().get("Content-Range"));
             assertEquals("bytes", response.getHeaders().get("Accept-Ranges"));
-            assertArrayEquals(expected(5_000_000, 1000), response.getContent());
+            assertArrayEquals(PatternContent.bytes(5_000_000, 1000), response.getContent());
             assertEquals("\"bytes-10000000\"", upstream.lastRequest().header("If-Range"));
 
             ContentResponse suffix = client.newRequest(gatehouse.uri("/bytes/1000")).headers(h -> h.put("Range", "bytes=-10")).send();
             assertEquals(206, suffix.getStatus());
-            assertArrayEquals(expected(990, 10), suffix.getContent());
+            assertArrayEquals(PatternContent.bytes(990, 10), suffix.getContent());
 
             assertEquals(416, client.newRequest(gatehouse.uri("/bytes/1000")).headers(h -> h.put("Range", "bytes=5000-")).send().getStatus());
         }
@@ -215,13 +215,5 @@ class ProxyStreamingTest
                 throw new AssertionError(message.get());
             Thread.sleep(50);
         }
-    }
-
-    static byte[] expected(long start, int length)
-    {
-        byte[] bytes = new byte[length];
-        for (int i = 0; i < length; i++)
-            bytes[i] = StandInUpstream.patternByte(start + i);
-        return bytes;
     }
 }

@@ -21,6 +21,7 @@ import javax.net.ssl.TrustManagerFactory;
 
 import dev.gatehouse.core.tls.RecordBatchingSslConnection;
 import dev.gatehouse.core.tls.RecordBatchingSslConnectionFactory;
+import dev.gatehouse.testkit.PatternContent;
 import dev.gatehouse.testkit.TestCertificates;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.InputStreamResponseListener;
@@ -73,7 +74,7 @@ class RecordBatchingSslConnectionTest
     {
         EnginePair engines = EnginePair.connected(protocol);
         Exposed connection = new Exposed(engines.server);
-        byte[] content = pattern(3 * 16_384);
+        byte[] content = PatternContent.bytes(0, 3 * 16_384);
         ByteBuffer wire = ByteBuffer.allocate(RecordBatchingSslConnection.BUFFER_BYTES);
 
         SSLEngineResult result = connection.wrap(engines.server, new ByteBuffer[]{ByteBuffer.wrap(content)}, wire);
@@ -92,7 +93,7 @@ class RecordBatchingSslConnectionTest
     {
         EnginePair engines = EnginePair.connected("TLSv1.3");
         Exposed connection = new Exposed(engines.server);
-        byte[] content = pattern(100 * 1024);
+        byte[] content = PatternContent.bytes(0, 100 * 1024);
         ByteBuffer source = ByteBuffer.wrap(content);
         ByteBuffer wire = ByteBuffer.allocate(RecordBatchingSslConnection.BUFFER_BYTES);
 
@@ -115,13 +116,12 @@ class RecordBatchingSslConnectionTest
     {
         EnginePair engines = EnginePair.connected("TLSv1.3");
         Exposed connection = new Exposed(engines.server);
-        byte[] content = pattern(3 * 16_000);
+        byte[] content = PatternContent.bytes(0, 3 * 16_000);
         ByteBuffer wire = engines.encryptAtClient(content, 16_000);
         int wholeRecords = wire.remaining();
-        ByteBuffer partial = engines.encryptAtClient(pattern(1000), 1000);
+        ByteBuffer partial = engines.encryptAtClient(PatternContent.bytes(0, 1000), 1000);
         int partialBytes = partial.remaining() - 10;
-        ByteBuffer input = ByteBuffer.allocate(wholeRecords + partial.remaining() - 10);
-        input.put(wire).put(partial.limit(partial.limit() - 10)).flip();
+        ByteBuffer input = readSoFar(wire, partial, 10, false);
         ByteBuffer plain = ByteBuffer.allocate(RecordBatchingSslConnection.BUFFER_BYTES);
 
         SSLEngineResult result = connection.unwrap(engines.server, input, plain);
@@ -140,7 +140,7 @@ class RecordBatchingSslConnectionTest
     {
         EnginePair engines = EnginePair.connected("TLSv1.3");
         Exposed connection = new Exposed(engines.server);
-        byte[] content = pattern(3 * 16_384);
+        byte[] content = PatternContent.bytes(0, 3 * 16_384);
         ByteBuffer wire = ByteBuffer.allocateDirect(RecordBatchingSslConnection.BUFFER_BYTES);
         wire.put(new byte[7]);
 
@@ -151,13 +151,12 @@ class RecordBatchingSslConnectionTest
         assertEquals(4, recordsIn(wire));
         assertArrayEquals(content, engines.decryptAtClient(wire));
 
-        byte[] upload = pattern(2 * 16_000);
+        byte[] upload = PatternContent.bytes(0, 2 * 16_000);
         ByteBuffer records = engines.encryptAtClient(upload, 16_000);
-        ByteBuffer partial = engines.encryptAtClient(pattern(100), 100);
-        ByteBuffer input = ByteBuffer.allocateDirect(records.remaining() + partial.remaining());
+        ByteBuffer partial = engines.encryptAtClient(PatternContent.bytes(0, 100), 100);
         int wholeRecords = records.remaining();
         int partialBytes = partial.remaining() - 1;
-        input.put(records).put(partial.limit(partial.limit() - 1)).flip();
+        ByteBuffer input = readSoFar(records, partial, 1, true);
         ByteBuffer plain = ByteBuffer.allocate(RecordBatchingSslConnection.BUFFER_BYTES);
 
         SSLEngineResult unwrapped = connection.unwrap(engines.server, input, plain);
@@ -172,9 +171,9 @@ class RecordBatchingSslConnectionTest
     {
         EnginePair engines = EnginePair.connected("TLSv1.3");
         Exposed connection = new Exposed(engines.server);
-        byte[] content = pattern(2 * 8_000);
+        byte[] content = PatternContent.bytes(0, 2 * 8_000);
         ByteBuffer wire = engines.encryptAtClient(content, 8_000);
-        int secondRecordStart = 5 + (((wire.get(3) & 0xFF) << 8) | (wire.get(4) & 0xFF));
+        int secondRecordStart = recordBytesAt(wire, 0);
         wire.put(secondRecordStart + 100, (byte)(wire.get(secondRecordStart + 100) ^ 1));
         ByteBuffer plain = ByteBuffer.allocate(RecordBatchingSslConnection.BUFFER_BYTES);
 
@@ -193,7 +192,7 @@ class RecordBatchingSslConnectionTest
     {
         EnginePair engines = EnginePair.connected("TLSv1.3");
         Exposed connection = new Exposed(engines.server);
-        byte[] content = pattern(5_000);
+        byte[] content = PatternContent.bytes(0, 5_000);
         ByteBuffer data = engines.encryptAtClient(content, 5_000);
         engines.client.closeOutbound();
         ByteBuffer close = ByteBuffer.allocate(engines.client.getSession().getPacketBufferSize());
@@ -219,7 +218,7 @@ class RecordBatchingSslConnectionTest
     void aDownloadOverRealSocketsLeavesInFewerWritesThanRecords() throws Exception
     {
         int size = 1024 * 1024;
-        byte[] content = pattern(size);
+        byte[] content = PatternContent.bytes(0, size);
         AtomicInteger writesWithData = new AtomicInteger();
         AtomicLong bytesWritten = new AtomicLong();
         Server server = new Server();
@@ -254,7 +253,7 @@ class RecordBatchingSslConnectionTest
         };
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
-        RecordBatchingSslConnectionFactory.replaceIn(List.of(server.getConnectors()));
+        RecordBatchingSslConnectionFactory.replaceIn(server.getConnectors());
         server.setHandler(new Handler.Abstract()
         {
             @Override
@@ -307,16 +306,22 @@ class RecordBatchingSslConnectionTest
     {
         int records = 0;
         for (int at = wire.position(); at < wire.limit(); records++)
-            at += 5 + (((wire.get(at + 3) & 0xFF) << 8) | (wire.get(at + 4) & 0xFF));
+            at += recordBytesAt(wire, at);
         return records;
     }
 
-    private static byte[] pattern(int size)
+    /** A TLS record's size on the wire: its 5-byte header and the length the header gives. */
+    private static int recordBytesAt(ByteBuffer wire, int at)
     {
-        byte[] bytes = new byte[size];
-        for (int i = 0; i < size; i++)
-            bytes[i] = (byte)(i * 31 + (i >>> 8));
-        return bytes;
+        return 5 + (((wire.get(at + 3) & 0xFF) << 8) | (wire.get(at + 4) & 0xFF));
+    }
+
+    /** {@code records}, then all but the last {@code missing} bytes of {@code partial}: what one read may bring. */
+    private static ByteBuffer readSoFar(ByteBuffer records, ByteBuffer partial, int missing, boolean direct)
+    {
+        int size = records.remaining() + partial.remaining() - missing;
+        ByteBuffer input = direct ? ByteBuffer.allocateDirect(size) : ByteBuffer.allocate(size);
+        return input.put(records).put(partial.limit(partial.limit() - missing)).flip();
     }
 
     private static byte[] bytes(ByteBuffer buffer)

@@ -19,7 +19,7 @@ public final class Route implements Upstream
     {
         this.name = name;
         this.hostNames = List.copyOf(hostNames);
-        this.target = new Target(uri);
+        this.target = Target.of(uri);
     }
 
     @Override
@@ -43,7 +43,7 @@ public final class Route implements Upstream
     @Override
     public void uri(URI uri)
     {
-        this.target = new Target(uri);
+        this.target = Target.of(uri);
     }
 
     /**
@@ -76,21 +76,10 @@ public final class Route implements Upstream
      */
     private record Target(URI uri, int port, URI origin)
     {
-        Target(URI uri)
+        static Target of(URI uri)
         {
-            this(uri, portOf(uri));
-        }
-
-        private Target(URI uri, int port)
-        {
-            this(uri, port, HttpURI.build().scheme(uri.getScheme()).host(uri.getHost()).port(port).toURI());
-        }
-
-        private static int portOf(URI uri)
-        {
-            if (uri.getPort() > 0)
-                return uri.getPort();
-            return "https".equals(uri.getScheme()) ? 443 : 80;
+            int port = uri.getPort() > 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+            return new Target(uri, port, HttpURI.build().scheme(uri.getScheme()).host(uri.getHost()).port(port).toURI());
         }
     }
 }

@@ -31,7 +31,7 @@ public class RecordBatchingSslConnectionFactory extends SslConnectionFactory
      * module's) with this one, keeping its settings and the factories' order. Call before the
      * connectors start.
      */
-    public static void replaceIn(Iterable<Connector> connectors)
+    public static void replaceIn(Connector... connectors)
     {
         for (Connector connector : connectors)
         {
