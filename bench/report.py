@@ -29,7 +29,7 @@ METRICS = [
     ("ws_p50_ms", "  round trip p50, ms", False, "{:.2f}"),
     ("ws_p99_ms", "  round trip p99, ms", False, "{:.2f}"),
     ("peak_rss_MiB", "peak RSS, MiB (VmHWM, summed over processes)", False, "{:,.0f}"),
-    ("start_ms", "start to first proxied request, ms (1 sample; Gatehouse: bin/gatehouse, a restart)", False, "{:,.0f}"),
+    ("start_ms", "start to first proxied request, ms (restarts; Gatehouse: bin/gatehouse)", False, "{:,.0f}"),
     ("start_first_ms", "  Gatehouse's first start of a new base or configuration, ms (no start cache or class archive yet)", False, "{:,.0f}"),
 ]
 

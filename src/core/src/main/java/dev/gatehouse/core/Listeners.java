@@ -15,6 +15,7 @@ import dev.gatehouse.core.config.ConfigurationProblems;
 import dev.gatehouse.core.tls.CertificateReloader;
 import dev.gatehouse.core.tls.FirstEntrySniSelector;
 import dev.gatehouse.core.tls.RecordBatchingSslConnectionFactory;
+import dev.gatehouse.core.tls.curves.FastCurves;
 import dev.gatehouse.core.tls.SelfSignedCertificate;
 import dev.gatehouse.core.tls.ServerCertificates;
 import dev.gatehouse.core.tls.TlsHardening;
@@ -53,6 +54,7 @@ final class Listeners
         Set<HttpConfiguration> configurations = Collections.newSetFromMap(new IdentityHashMap<>());
         Set<SslContextFactory.Server> tlsContexts = Collections.newSetFromMap(new IdentityHashMap<>());
         RecordBatchingSslConnectionFactory.replaceIn(server.getConnectors());
+        FastCurves.apply(core.isTlsFastCurves());
         for (Connector connector : server.getConnectors())
         {
             if (connector instanceof ServerConnector serverConnector)
@@ -197,9 +199,10 @@ final class Listeners
             List<String> withoutForwardSecrecy = java.util.Arrays.stream(suites)
                 .filter(suite -> suite.startsWith("TLS_RSA_") || suite.startsWith("TLS_DH_") || suite.startsWith("TLS_ECDH_") || suite.startsWith("SSL_"))
                 .toList();
-            LOG.info("HTTPS TLS provider {} {}; protocols {}; {} cipher suites{}",
+            LOG.info("HTTPS TLS provider {} {}; protocols {}; {} cipher suites{}{}",
                 ssl.getSslContext().getProvider().getName(), ssl.getSslContext().getProvider().getVersionStr(),
-                String.join(", ", ssl.getSelectedProtocols()), suites.length, withoutForwardSecrecy.isEmpty() ? ", all forward-secret" : "");
+                String.join(", ", ssl.getSelectedProtocols()), suites.length, withoutForwardSecrecy.isEmpty() ? ", all forward-secret" : "",
+                FastCurves.isInstalled() && "SunJSSE".equals(ssl.getSslContext().getProvider().getName()) ? "; X25519 and ECDSA P-256 by " + FastCurves.PROVIDER_NAME + " (BouncyCastle's arithmetic)" : "");
             if (!withoutForwardSecrecy.isEmpty())
                 LOG.warn("HTTPS allows cipher suites without forward secrecy: {}", withoutForwardSecrecy);
         }

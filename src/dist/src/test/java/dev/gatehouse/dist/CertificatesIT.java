@@ -69,6 +69,19 @@ class CertificatesIT
             assertEquals(0, first.exitCode(), first.output());
             assertTrue(first.output().contains("Peer certificate: CN = example.test\n"), first.output());
 
+            // The handshake's X25519 and ECDSA P-256 computed by GatehouseCurves (the default), checked
+            // by OpenSSL: it verifies the signature and derives the same keys, or the handshake fails.
+            assertTrue(gatehouse.output().contains("all forward-secret; X25519 and ECDSA P-256 by GatehouseCurves (BouncyCastle's arithmetic)"), gatehouse.output());
+            // (TLS 1.2 lists P-256 among the groups too: without it no server may use a P-256 certificate.)
+            for (List<String> options : List.of(List.of("-tls1_3", "-groups", "X25519"), List.of("-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256", "-groups", "X25519:P-256")))
+            {
+                List<String> all = new ArrayList<>(options);
+                all.addAll(List.of("-sigalgs", "ECDSA+SHA256"));
+                Distribution.Result fast = handshake(port, "example.test", all.toArray(String[]::new));
+                assertEquals(0, fast.exitCode(), fast.output());
+                assertTrue(fast.output().contains("Signature type: ECDSA") && fast.output().contains("Server Temp Key: X25519"), fast.output());
+            }
+
             certbotRenewal(letsencrypt, "example.test", 2, "example.test renewed");
             gatehouse.awaitOutput("Certificates reloaded", Duration.ofSeconds(60));
             Distribution.Result renewed = handshake(port, "example.test");
@@ -105,6 +118,7 @@ class CertificatesIT
             Distribution.Running gatehouse = distribution.start(List.of(), "jetty.ssl.port=" + port, "gatehouse.upstream=http://127.0.0.1:9",
                 "gatehouse.tls.certificates=etc/rsa.p12,etc/ec.pem", "gatehouse.tls.certificates-password=rsa-secret", "gatehouse.tls.scan-interval=500ms");
             assertTrue(gatehouse.output().contains("HTTPS TLS provider Conscrypt"), gatehouse.output());
+            assertFalse(gatehouse.output().contains("by GatehouseCurves"), "Conscrypt does its own arithmetic:\n" + gatehouse.output());
             assertTrue(gatehouse.output().contains("cipher suites, all forward-secret"), gatehouse.output());
 
             Distribution.Result tls13 = handshake(port, "localhost", "-tls1_3");
