@@ -116,6 +116,7 @@ public final class Gatehouse
 
         Listeners.configure(server, core, ids, base, connectorCustomizers, problems);
         problems.throwIfAny();
+        ThreadPoolSizing.apply(server, properties);
 
         AppContext defaultApp = assembly.newApp(AppFile.DEFAULT_APP, "start.d", core, instances, problems);
         problems.throwIfAny();

@@ -223,6 +223,15 @@ final class Distribution implements AutoCloseable
         }
 
         /**
+         * @return the process's environment variables, from /proc
+         */
+        List<String> environment() throws IOException
+        {
+            String variables = Files.readString(Path.of("/proc", Long.toString(process.pid()), "environ"), StandardCharsets.UTF_8);
+            return List.of(variables.split("\0"));
+        }
+
+        /**
          * Stops the process as a service manager does (SIGTERM) and waits for it to exit.
          */
         int stop(Duration timeout) throws InterruptedException

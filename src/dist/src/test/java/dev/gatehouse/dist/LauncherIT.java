@@ -104,6 +104,11 @@ class LauncherIT
             Distribution.Running plain = distribution.launch();
             assertServes(client, port);
             assertTrue(plain.commandLine().contains("-XX:ArchiveClassesAtExit=" + cache.resolve("classes.jsa.new")), plain.commandLine().toString());
+            // Two malloc arenas (the JDK's direct buffers otherwise leave freed memory resident in
+            // up to 8 per CPU), and the thread pool sized for an asynchronous proxy.
+            assertTrue(plain.environment().contains("MALLOC_ARENA_MAX=2"), plain.environment().toString());
+            int threads = Math.max(32, 8 * Runtime.getRuntime().availableProcessors());
+            assertTrue(plain.output().contains("Thread pool: at most " + threads + " threads"), plain.output());
             plain.stop(Duration.ofSeconds(60));
         }
         finally

@@ -267,15 +267,7 @@ class RecordBatchingSslConnectionTest
         server.start();
         started.add(server::stop);
 
-        ClientConnector clientConnector = RecordBatchingSslConnectionFactory.newClientConnector();
-        SslContextFactory.Client clientTls = new SslContextFactory.Client();
-        clientTls.setTrustStore(AUTHORITY.trustStore());
-        clientConnector.setSslContextFactory(clientTls);
-        HttpClient client = new HttpClient(new org.eclipse.jetty.client.transport.HttpClientTransportDynamic(clientConnector,
-            org.eclipse.jetty.client.transport.HttpClientConnectionFactory.HTTP11));
-        client.setResponseBufferSize(RecordBatchingSslConnection.BUFFER_BYTES);
-        client.start();
-        started.add(client::stop);
+        HttpClient client = batchingClient(RecordBatchingSslConnection.BUFFER_BYTES);
 
         InputStreamResponseListener listener = new InputStreamResponseListener();
         client.newRequest("https://localhost:" + connector.getLocalPort() + "/").send(listener);
@@ -292,6 +284,99 @@ class RecordBatchingSslConnectionTest
         assertTrue(writesWithData.get() <= records / 2,
             writesWithData.get() + " socket writes for " + bytesWritten.get() + " bytes (" + records + "+ records)");
         assertInstanceOf(RecordBatchingSslConnectionFactory.class, connector.getDefaultConnectionFactory());
+    }
+
+    /**
+     * Real sockets: the large buffers go to streams only. Small requests and responses (and the
+     * handshake) take Jetty's one-packet TLS buffers, as Jetty's own connection does; a 1 MiB
+     * response takes large write buffers, a 1 MiB upload large read buffers.
+     */
+    @Test
+    void onlyStreamsTakeTheLargeBuffers() throws Exception
+    {
+        byte[] large = PatternContent.bytes(0, 1024 * 1024);
+        List<Integer> directAcquisitions = java.util.Collections.synchronizedList(new ArrayList<>());
+        ArrayByteBufferPool recording = new ArrayByteBufferPool()
+        {
+            @Override
+            public org.eclipse.jetty.io.RetainableByteBuffer.Mutable acquire(int size, boolean direct)
+            {
+                // Only the TLS connection asks for direct buffers here (HTTP uses heap ones).
+                if (direct)
+                    directAcquisitions.add(size);
+                return super.acquire(size, direct);
+            }
+        };
+        Server server = new Server(new org.eclipse.jetty.util.thread.QueuedThreadPool(), null, recording);
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStore(SERVER_KEYS);
+        ssl.setKeyStorePassword(TestCertificates.PASSWORD);
+        HttpConnectionFactory http = new HttpConnectionFactory();
+        http.setUseInputDirectByteBuffers(false);
+        http.setUseOutputDirectByteBuffers(false);
+        ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, http.getProtocol()), http);
+        connector.setHost("127.0.0.1");
+        server.addConnector(connector);
+        RecordBatchingSslConnectionFactory.replaceIn(server.getConnectors());
+        server.setHandler(new Handler.Abstract()
+        {
+            @Override
+            public boolean handle(Request request, org.eclipse.jetty.server.Response response, Callback callback) throws Exception
+            {
+                long read = 0;
+                try (InputStream body = Request.asInputStream(request))
+                {
+                    read = body.transferTo(java.io.OutputStream.nullOutputStream());
+                }
+                byte[] answer = request.getHttpURI().getPath().equals("/large") ? large : ("read " + read).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                response.getHeaders().put("Content-Length", answer.length);
+                response.write(true, ByteBuffer.wrap(answer), callback);
+                return true;
+            }
+        });
+        server.start();
+        started.add(server::stop);
+        HttpClient client = batchingClient(new HttpClient().getResponseBufferSize());
+        String origin = "https://localhost:" + connector.getLocalPort();
+
+        for (int i = 0; i < 20; i++)
+            assertEquals("read 0", client.GET(origin + "/small").getContentAsString());
+        assertEquals("read 3000", client.POST(origin + "/small").body(new org.eclipse.jetty.client.BytesRequestContent(new byte[3000])).send().getContentAsString());
+        assertTrue(!directAcquisitions.isEmpty() && directAcquisitions.stream().allMatch(size -> size < 32 * 1024),
+            "small exchanges and the handshake: " + directAcquisitions);
+
+        directAcquisitions.clear();
+        assertArrayEquals(large, client.GET(origin + "/large").getContent());
+        assertTrue(directAcquisitions.contains(RecordBatchingSslConnection.BUFFER_BYTES), "a download writes with large buffers: " + directAcquisitions);
+
+        directAcquisitions.clear();
+        org.eclipse.jetty.client.ContentResponse upload = client.POST(origin + "/small").body(new org.eclipse.jetty.client.BytesRequestContent(large)).send();
+        assertEquals("read " + large.length, upload.getContentAsString());
+        assertTrue(directAcquisitions.contains(RecordBatchingSslConnection.BUFFER_BYTES), "an upload reads with large buffers: " + directAcquisitions);
+
+        directAcquisitions.clear();
+        // Each small exchange reads once; after STREAM_CREDIT such reads the connection is back to small buffers.
+        for (int i = 0; i < RecordBatchingSslConnection.STREAM_CREDIT + 3; i++)
+            assertEquals("read 0", client.GET(origin + "/small").getContentAsString());
+        List<Integer> afterwards = List.copyOf(directAcquisitions);
+        assertTrue(afterwards.get(0) == RecordBatchingSslConnection.BUFFER_BYTES, "the stream's credit still holds at first: " + afterwards);
+        assertTrue(afterwards.subList(afterwards.size() - 4, afterwards.size()).stream().allMatch(size -> size < 32 * 1024),
+            "small exchanges after the stream go back to small buffers: " + afterwards);
+    }
+
+    /** A started HTTP/1.1 client whose TLS connections batch too, trusting the test authority. */
+    private HttpClient batchingClient(int responseBufferSize) throws Exception
+    {
+        ClientConnector clientConnector = RecordBatchingSslConnectionFactory.newClientConnector();
+        SslContextFactory.Client clientTls = new SslContextFactory.Client();
+        clientTls.setTrustStore(AUTHORITY.trustStore());
+        clientConnector.setSslContextFactory(clientTls);
+        HttpClient client = new HttpClient(new org.eclipse.jetty.client.transport.HttpClientTransportDynamic(clientConnector,
+            org.eclipse.jetty.client.transport.HttpClientConnectionFactory.HTTP11));
+        client.setResponseBufferSize(responseBufferSize);
+        client.start();
+        started.add(client::stop);
+        return client;
     }
 
     private static long remaining(ByteBuffer[] buffers)

@@ -1,5 +1,6 @@
 package dev.gatehouse.core.tls;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.Executor;
 import javax.net.ssl.SSLEngine;
@@ -28,6 +29,13 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * about 48 KiB per read and per write. Nothing waits for more data; only what the application
  * already flushed, or what one read already brought, is batched, so latency is unchanged.</p>
  *
+ * <p>The large buffers are for streams only. A write takes them when it offers more than one
+ * record of data; a read takes them once a read has filled its buffer or brought more than one
+ * record, until {@value #STREAM_CREDIT} reads in a row bring one record or less. Otherwise the
+ * buffers are Jetty's one-packet ones, so connections of small requests and responses, the
+ * handshakes of new connections, and the hundreds of upstream connections an HTTP/2 front opens
+ * (one per concurrent stream) hold what they would hold with Jetty's own connection.</p>
+ *
  * <p>Only records of application data are batched: the loop stops at anything that is not a
  * plain {@code OK} without a handshake in progress, and returns that to Jetty on the next call,
  * so handshakes, key updates, session tickets and {@code close_notify} take Jetty's own path. A
@@ -41,8 +49,13 @@ public class RecordBatchingSslConnection extends SslConnection
     /** RFC 8446 5.2: a record's protection adds at most 256 bytes; plus its 5-byte header. */
     private static final int MAX_RECORD_OVERHEAD = 256 + 5;
     private static final int RECORD_HEADER_BYTES = 5;
+    /** The most plaintext one record carries (RFC 8446 5.1); a call moving more is a stream. */
+    private static final int RECORD_PAYLOAD_BYTES = 16 * 1024;
+    /** How many reads in a row of one record or less end a stream (see the class comment). */
+    public static final int STREAM_CREDIT = 8;
 
     private final ByteBufferPool pool;
+    private final StreamSizedBuffers buffers;
     private SSLException pendingWrapFailure;
     private SSLException pendingUnwrapFailure;
 
@@ -54,8 +67,51 @@ public class RecordBatchingSslConnection extends SslConnection
         // threads. But the JDK's AES-GCM is ~25% slower on direct buffers (a separate path that
         // copies in small chunks and re-initialises the cipher), so wrap and unwrap stage the
         // records through a pooled heap buffer: one copy, the one the JDK would have made.
-        super(new LargerBuffers(pool), executor, sslContextFactory, endPoint, engine, true, false);
+        this(new StreamSizedBuffers(pool), pool, executor, sslContextFactory, endPoint, engine);
+    }
+
+    private RecordBatchingSslConnection(StreamSizedBuffers buffers, ByteBufferPool pool, Executor executor, SslContextFactory sslContextFactory, EndPoint endPoint, SSLEngine engine)
+    {
+        super(buffers, executor, sslContextFactory, endPoint, engine, true, false);
         this.pool = pool;
+        this.buffers = buffers;
+    }
+
+    /**
+     * @return whether this connection's next read buffer is a large one (it is receiving a stream)
+     */
+    public boolean isReceivingStream()
+    {
+        return buffers.receivingStream();
+    }
+
+    @Override
+    protected SslEndPoint newSslEndPoint()
+    {
+        return new OfferAwareEndPoint();
+    }
+
+    /**
+     * Tells the buffers, while Jetty flushes, how much the application offered: Jetty acquires the
+     * encrypted output buffer inside {@code flush}, before any wrap.
+     */
+    private final class OfferAwareEndPoint extends SslEndPoint
+    {
+        @Override
+        public boolean flush(ByteBuffer... appOuts) throws IOException
+        {
+            long[] offer = StreamSizedBuffers.OFFERED.get();
+            long outer = offer[0];
+            offer[0] = remaining(appOuts);
+            try
+            {
+                return super.flush(appOuts);
+            }
+            finally
+            {
+                offer[0] = outer;
+            }
+        }
     }
 
     @Override
@@ -146,6 +202,9 @@ public class RecordBatchingSslConnection extends SslConnection
     {
         if (pendingUnwrapFailure != null)
             throw takeUnwrapFailure();
+        // A read that filled its buffer probably left more in the socket.
+        if (input.hasRemaining())
+            buffers.observeRead(input.limit() == input.capacity() || input.remaining() > RECORD_PAYLOAD_BYTES + MAX_RECORD_OVERHEAD);
         if (!input.isDirect() || !input.hasRemaining())
             return unwrapRecords(engine, input, output);
         RetainableByteBuffer staging = pool.acquire(input.remaining(), false);
@@ -234,22 +293,43 @@ public class RecordBatchingSslConnection extends SslConnection
         return failure;
     }
 
-    /** Jetty sizes its TLS buffers to one packet; these hold several (see the class comment). */
-    private static final class LargerBuffers extends ByteBufferPool.Wrapper
+    /**
+     * Jetty sizes its TLS buffers to one packet; for streams these hold several (see the class
+     * comment). An acquisition inside a flush is for the encrypted output and sized by what the
+     * flush offers; any other is for reading, sized by the reads so far. Jetty acquires and
+     * unwraps under the connection's lock, so the read credit needs no synchronisation of its own.
+     */
+    private static final class StreamSizedBuffers extends ByteBufferPool.Wrapper
     {
-        private final int bytes;
+        /** What the current thread's flush offers, or -1 outside a flush; an array: no boxing. */
+        static final ThreadLocal<long[]> OFFERED = ThreadLocal.withInitial(() -> new long[]{-1});
 
-        LargerBuffers(ByteBufferPool pool)
+        private final int streamBytes;
+        private int readCredit;
+
+        StreamSizedBuffers(ByteBufferPool pool)
         {
             super(pool);
             // A buffer larger than the pool keeps would be allocated anew on every use.
-            this.bytes = pool instanceof ArrayByteBufferPool array ? Math.min(BUFFER_BYTES, array.getMaxCapacity()) : BUFFER_BYTES;
+            this.streamBytes = pool instanceof ArrayByteBufferPool array ? Math.min(BUFFER_BYTES, array.getMaxCapacity()) : BUFFER_BYTES;
+        }
+
+        void observeRead(boolean moreThanOneRecord)
+        {
+            readCredit = moreThanOneRecord ? STREAM_CREDIT : Math.max(0, readCredit - 1);
+        }
+
+        boolean receivingStream()
+        {
+            return readCredit > 0;
         }
 
         @Override
         public RetainableByteBuffer.Mutable acquire(int size, boolean direct)
         {
-            return super.acquire(Math.max(size, bytes), direct);
+            long offered = OFFERED.get()[0];
+            boolean stream = offered >= 0 ? offered > RECORD_PAYLOAD_BYTES : receivingStream();
+            return super.acquire(stream ? Math.max(size, streamBytes) : size, direct);
         }
     }
 }
