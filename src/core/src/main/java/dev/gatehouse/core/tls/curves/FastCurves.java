@@ -9,6 +9,9 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
+import org.bouncycastle.math.ec.FixedPointUtil;
+import org.bouncycastle.math.ec.rfc7748.X25519;
+
 /**
  * The elliptic-curve arithmetic of TLS handshakes (X25519 key exchange, ECDSA P-256 signatures)
  * computed with BouncyCastle's curve-specific code instead of JDK 17's generic field arithmetic:
@@ -43,10 +46,24 @@ public final class FastCurves
     {
         boolean installed = isInstalled();
         if (enabled && !installed)
+        {
             Security.insertProviderAt(new CurvesProvider(), 1);
+            // BouncyCastle builds its X25519 base-point tables and P-256's comb on first use: ~0.3 s
+            // in a JVM that has not compiled them yet, which the first client's handshake would
+            // wait for. Built now, beside Jetty's start, on another core.
+            Thread precompute = new Thread(FastCurves::precompute, "gatehouse-curves-precompute");
+            precompute.setDaemon(true);
+            precompute.start();
+        }
         else if (!enabled && installed)
             Security.removeProvider(PROVIDER_NAME);
         return enabled;
+    }
+
+    private static void precompute()
+    {
+        X25519.precompute();
+        FixedPointUtil.precompute(P256.DOMAIN.getG());
     }
 
     public static boolean isInstalled()
