@@ -77,14 +77,6 @@ public class RecordBatchingSslConnection extends SslConnection
         this.buffers = buffers;
     }
 
-    /**
-     * @return whether this connection's next read buffer is a large one (it is receiving a stream)
-     */
-    public boolean isReceivingStream()
-    {
-        return buffers.receivingStream();
-    }
-
     @Override
     protected SslEndPoint newSslEndPoint()
     {
@@ -301,7 +293,11 @@ public class RecordBatchingSslConnection extends SslConnection
      */
     private static final class StreamSizedBuffers extends ByteBufferPool.Wrapper
     {
-        /** What the current thread's flush offers, or -1 outside a flush; an array: no boxing. */
+        /**
+         * What the current thread's flush offers, or -1 outside a flush; an array: no boxing. Per
+         * thread, not per connection: Jetty's flush completes no callbacks, so nothing else acquires
+         * on this thread meanwhile, and a mistake would only pick a buffer size.
+         */
         static final ThreadLocal<long[]> OFFERED = ThreadLocal.withInitial(() -> new long[]{-1});
 
         private final int streamBytes;
