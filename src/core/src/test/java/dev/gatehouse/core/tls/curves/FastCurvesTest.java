@@ -155,7 +155,10 @@ class FastCurvesTest
             assertEquals("SunEC", other.getProvider().getName(), algorithm + " with P-384");
             Signature verifier = Signature.getInstance(algorithm);
             verifier.initVerify(p256.getPublic());
-            assertEquals("SunEC", verifier.getProvider().getName(), algorithm + " verifying");
+            assertEquals(FastCurves.PROVIDER_NAME, verifier.getProvider().getName(), algorithm + " verifying");
+            Signature otherVerifier = Signature.getInstance(algorithm);
+            otherVerifier.initVerify(p384.getPublic());
+            assertEquals("SunEC", otherVerifier.getProvider().getName(), algorithm + " verifying with P-384");
         }
         KeyPairGenerator rsaGenerator = KeyPairGenerator.getInstance("RSA");
         rsaGenerator.initialize(2048);
@@ -208,6 +211,59 @@ class FastCurvesTest
                 assertTrue(both.verify(own));
             }
         }
+    }
+
+    @Test
+    void verificationAgreesWithTheJdkOnGoodAndBadSignatures() throws Exception
+    {
+        KeyPair p256 = ec("secp256r1");
+        KeyPair other = ec("secp256r1");
+        for (String algorithm : List.of("SHA256withECDSA", "SHA384withECDSA", "SHA512withECDSA"))
+        {
+            Signature jdkSigner = Signature.getInstance(algorithm, sunEc);
+            jdkSigner.initSign(p256.getPrivate());
+            for (int i = 0; i < 25; i++)
+            {
+                byte[] message = new byte[1 + RANDOM.nextInt(2000)];
+                RANDOM.nextBytes(message);
+                jdkSigner.update(message);
+                byte[] signature = jdkSigner.sign();
+
+                assertTrue(verify(ours, algorithm, p256.getPublic(), message, signature), "the JDK's signature verifies");
+                assertFalse(verify(ours, algorithm, other.getPublic(), message, signature), "not with another key");
+                byte[] changedMessage = message.clone();
+                changedMessage[RANDOM.nextInt(changedMessage.length)] ^= 0x10;
+                assertFalse(verify(ours, algorithm, p256.getPublic(), changedMessage, signature), "not for another message");
+                // A bit flipped in r or s (the last byte of the DER belongs to s): the JDK and this agree.
+                byte[] changedSignature = signature.clone();
+                changedSignature[changedSignature.length - 1] ^= 0x01;
+                assertFalse(verify(ours, algorithm, p256.getPublic(), message, changedSignature));
+                assertFalse(verify(sunEc, algorithm, p256.getPublic(), message, changedSignature));
+            }
+        }
+
+        byte[] message = "the same message".getBytes(StandardCharsets.US_ASCII);
+        Signature signer = Signature.getInstance("SHA256withECDSA", sunEc);
+        signer.initSign(p256.getPrivate());
+        signer.update(message);
+        byte[] der = signer.sign();
+        // Not DER, trailing bytes, r = 0, s = n: refused (an exception or false, never true), as by the JDK.
+        BigInteger n = ((java.security.interfaces.ECPublicKey)p256.getPublic()).getParams().getOrder();
+        byte[] withTrailingByte = java.util.Arrays.copyOf(der, der.length + 1);
+        for (byte[] bad : List.of(new byte[]{1, 2, 3}, withTrailingByte, derOf(BigInteger.ZERO, BigInteger.ONE), derOf(BigInteger.ONE, n)))
+        {
+            assertFalse(verifiesOrThrows(ours, p256.getPublic(), message, bad), HEX.formatHex(bad));
+            assertFalse(verifiesOrThrows(sunEc, p256.getPublic(), message, bad), HEX.formatHex(bad));
+        }
+        Signature refusing = Signature.getInstance("SHA256withECDSA", ours);
+        refusing.initVerify(p256.getPublic());
+        refusing.update(message);
+        java.security.SignatureException notDer = assertThrows(java.security.SignatureException.class, () -> refusing.verify(withTrailingByte));
+        assertEquals("Invalid encoding for signature", notDer.getMessage());
+        // (n - s) is the other valid s for the same r; the JDK accepts it, and so does this.
+        BigInteger[] rs = org.bouncycastle.crypto.signers.StandardDSAEncoding.INSTANCE.decode(n, der);
+        byte[] otherS = derOf(rs[0], n.subtract(rs[1]));
+        assertEquals(verify(sunEc, "SHA256withECDSA", p256.getPublic(), message, otherS), verify(ours, "SHA256withECDSA", p256.getPublic(), message, otherS));
     }
 
     @Test
@@ -313,6 +369,32 @@ class FastCurvesTest
                 return client.getSession().getProtocol();
             }
         }
+    }
+
+    private static boolean verify(Provider provider, String algorithm, PublicKey key, byte[] message, byte[] signature) throws Exception
+    {
+        Signature verifier = Signature.getInstance(algorithm, provider);
+        verifier.initVerify(key);
+        verifier.update(message);
+        return verifier.verify(signature);
+    }
+
+    private static boolean verifiesOrThrows(Provider provider, PublicKey key, byte[] message, byte[] signature) throws Exception
+    {
+        try
+        {
+            return verify(provider, "SHA256withECDSA", key, message, signature);
+        }
+        catch (java.security.SignatureException refused)
+        {
+            return false;
+        }
+    }
+
+    private static byte[] derOf(BigInteger r, BigInteger s) throws Exception
+    {
+        return new org.bouncycastle.asn1.DERSequence(new org.bouncycastle.asn1.ASN1Encodable[]{
+            new org.bouncycastle.asn1.ASN1Integer(r), new org.bouncycastle.asn1.ASN1Integer(s)}).getEncoded();
     }
 
     private static String providerOf(KeyAgreement agreement, PrivateKey key) throws Exception
