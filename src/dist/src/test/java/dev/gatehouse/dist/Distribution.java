@@ -104,7 +104,9 @@ final class Distribution implements AutoCloseable
         Process process = builder.start();
         processes.add(process);
         Running running = new Running(process);
-        running.awaitOutput("Gatehouse started", Duration.ofSeconds(60));
+        // The banner's last line: "Gatehouse started" comes first, and a test that reads the
+        // "listening" lines right after it may find them not yet read from the process.
+        running.awaitOutput("  config in  ", Duration.ofSeconds(60));
         return running;
     }
 
