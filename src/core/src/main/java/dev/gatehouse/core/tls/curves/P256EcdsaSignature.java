@@ -53,7 +53,7 @@ final class P256EcdsaSignature extends SignatureSpi
 
     static boolean accepts(Object key)
     {
-        return key instanceof ECKey ec && (key instanceof ECPrivateKey || key instanceof ECPublicKey) && P256.isP256(ec.getParams());
+        return key instanceof ECKey ec && P256.isP256(ec.getParams());
     }
 
     @Override
