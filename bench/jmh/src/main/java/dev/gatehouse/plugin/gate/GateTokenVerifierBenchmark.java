@@ -27,6 +27,7 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.gatehouse.core.tls.curves.FastCurves;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -46,6 +47,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * {@code cache=on} is the shipped default (10,000 entries; every invocation after the first is a
  * hit); {@code cache=off} sets token-cache-entries=0, so every request verifies the signature.
  * Each invocation verifies a fresh String of the token, as a request carries.
+ * {@code curves=gatehouse} installs the GatehouseCurves provider as a started Gatehouse does
+ * ({@code gatehouse.tls.fast-curves}, the default), so ES256 signatures are checked by
+ * BouncyCastle's P-256 code; {@code curves=jdk} leaves JDK 17's own (RS256 is the same either way).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -59,6 +63,9 @@ public class GateTokenVerifierBenchmark
     @Param({"on", "off"})
     public String cache;
 
+    @Param({"gatehouse", "jdk"})
+    public String curves;
+
     private char[] token;
     private GateKeys keys;
     private TokenVerifier verifier;
@@ -67,6 +74,7 @@ public class GateTokenVerifierBenchmark
     @Setup
     public void setUp() throws Exception
     {
+        FastCurves.apply(curves.equals("gatehouse"));
         JWK publicKey;
         SignedJWT jwt;
         JWTClaimsSet claims = new JWTClaimsSet.Builder()
