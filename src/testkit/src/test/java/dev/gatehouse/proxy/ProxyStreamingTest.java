@@ -19,6 +19,7 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.transport.internal.HttpReceiverOverHTTP;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.junit.jupiter.api.Test;
@@ -28,6 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -83,7 +85,8 @@ class ProxyStreamingTest
     /**
      * TLS on both sides, as with Plex: the front listener's TLS is Gatehouse's batching connection
      * (several records per read and write) and whole bodies cross it intact both ways, with no
-     * buffer left behind.
+     * buffer left behind on either side: the upstream client takes its buffers from the server's
+     * pool, so the tracking pool sees both.
      */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"h1", "h2"})
@@ -99,6 +102,8 @@ class ProxyStreamingTest
                  .start())
         {
             assertInstanceOf(RecordBatchingSslConnectionFactory.class, gatehouse.server().getConnectors()[0].getDefaultConnectionFactory());
+            assertSame(gatehouse.server().getByteBufferPool(), gatehouse.gatehouse().defaultProxy().getHttpClient().getByteBufferPool(),
+                "the upstream client's buffers come from the server's pool");
             HttpClient client = protocol.equals("h2") ? gatehouse.http2() : gatehouse.http1();
 
             InputStreamResponseListener listener = new InputStreamResponseListener();
@@ -199,7 +204,12 @@ class ProxyStreamingTest
                 () -> "upstream has " + upstream.openConnections() + " connections, the proxy's pools " + pools);
             assertTrue(upstream.openConnections() <= 2, "upstream connections left idle: " + upstream.openConnections());
             awaitTrue(() -> ((NetworkConnector)gatehouse.server().getConnectors()[0]).getConnectedEndPoints().isEmpty(), 20_000, () -> "client connections still open");
-            awaitTrue(() -> gatehouse.bufferLeaks().isEmpty(), 10_000, gatehouse::bufferLeaks);
+            // Jetty's HTTP/1.1 client may lose its network buffer when an exchange is aborted while
+            // it parses (jetty/jetty.project#12934, open; its own tests flake on it: #12842,
+            // #12880). The upstream client takes its buffers from the server's pool, so the
+            // tracking sees its buffers too; that one is left out (an acquired pool entry is held
+            // weakly, so such a buffer is collected, not kept). Every other buffer must come back.
+            awaitTrue(() -> gatehouse.bufferLeaksExceptIn(HttpReceiverOverHTTP.class).isEmpty(), 10_000, gatehouse::bufferLeaks);
             assertEquals(java.util.Map.of(), failures);
             assertEquals(java.util.Map.of(200, 1000), statuses);
             assertEquals(1000, upstream.requests().size());

@@ -44,6 +44,14 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * so handshakes, key updates, session tickets and {@code close_notify} take Jetty's own path. A
  * failure after some records were already processed is reported on the next call, so the
  * records before it are not lost.</p>
+ *
+ * <p>Buffers for the engine: the JDK's engine works on pooled heap copies of the direct socket
+ * buffers (its AES-GCM is faster on heap arrays). Any other engine (Conscrypt, the
+ * gatehouse-conscrypt module) works in native memory and copies whatever is not one direct
+ * buffer into a 16 KiB direct buffer of its own, one per engine, freed only when the collector
+ * finds the engine: so it gets the direct buffers as they are, direct decryption buffers, and
+ * writes of several buffers (an HTTP/1.1 response's header and body) gathered into one pooled
+ * direct buffer.</p>
  */
 public class RecordBatchingSslConnection extends SslConnection
 {
@@ -58,6 +66,8 @@ public class RecordBatchingSslConnection extends SslConnection
     public static final int STREAM_CREDIT = 8;
 
     private final ByteBufferPool pool;
+    /** The JDK's engine, which gets heap copies; any other gets direct buffers. */
+    private final boolean heapEngine;
     private final StreamSizedBuffers buffers;
     private SSLException pendingWrapFailure;
     private SSLException pendingUnwrapFailure;
@@ -75,9 +85,15 @@ public class RecordBatchingSslConnection extends SslConnection
 
     private RecordBatchingSslConnection(StreamSizedBuffers buffers, ByteBufferPool pool, Executor executor, SslContextFactory sslContextFactory, EndPoint endPoint, SSLEngine engine)
     {
-        super(buffers, executor, sslContextFactory, endPoint, engine, true, false);
+        super(buffers, executor, sslContextFactory, endPoint, engine, true, !isJdkEngine(engine));
+        this.heapEngine = isJdkEngine(engine);
         this.pool = pool;
         this.buffers = buffers;
+    }
+
+    private static boolean isJdkEngine(SSLEngine engine)
+    {
+        return engine.getClass().getName().startsWith("sun.security.ssl.");
     }
 
     @Override
@@ -114,7 +130,7 @@ public class RecordBatchingSslConnection extends SslConnection
     {
         if (pendingWrapFailure != null)
             throw takeWrapFailure();
-        if (!output.isDirect())
+        if (!output.isDirect() || !heapEngine)
             return wrapRecords(engine, input, output);
         RetainableByteBuffer staging = pool.acquire(output.remaining(), false);
         try
@@ -133,7 +149,7 @@ public class RecordBatchingSslConnection extends SslConnection
 
     private SSLEngineResult wrapRecords(SSLEngine engine, ByteBuffer[] input, ByteBuffer output) throws SSLException
     {
-        SSLEngineResult first = engine.wrap(input, output);
+        SSLEngineResult first = wrapRecord(engine, input, output);
         if (!isPlainData(first))
             return first;
         int consumed = first.bytesConsumed();
@@ -149,7 +165,7 @@ public class RecordBatchingSslConnection extends SslConnection
             try
             {
                 if (room >= engine.getSession().getPacketBufferSize())
-                    next = engine.wrap(input, output);
+                    next = wrapRecord(engine, input, output);
                 else if (remaining(input) + MAX_RECORD_OVERHEAD <= room)
                     next = wrapAside(engine, input, output);
                 else
@@ -171,14 +187,63 @@ public class RecordBatchingSslConnection extends SslConnection
         return last == first ? first : new SSLEngineResult(last.getStatus(), last.getHandshakeStatus(), consumed, produced);
     }
 
+    /**
+     * One record; for an engine other than the JDK's, input that is not one direct buffer is
+     * gathered into a pooled direct buffer first (see the class comment).
+     */
+    private SSLEngineResult wrapRecord(SSLEngine engine, ByteBuffer[] input, ByteBuffer output) throws SSLException
+    {
+        if (heapEngine || isOneDirectBuffer(input))
+            return engine.wrap(input, output);
+        RetainableByteBuffer gathered = pool.acquire(RECORD_PAYLOAD_BYTES, true);
+        try
+        {
+            ByteBuffer plain = gathered.getByteBuffer();
+            plain.clear();
+            for (int i = 0; i < input.length && plain.hasRemaining(); i++)
+            {
+                ByteBuffer part = input[i].slice();
+                part.limit(Math.min(part.limit(), plain.remaining()));
+                plain.put(part);
+            }
+            SSLEngineResult result = engine.wrap(plain.flip(), output);
+            int consumed = result.bytesConsumed();
+            for (int i = 0; i < input.length && consumed > 0; i++)
+            {
+                int taken = Math.min(consumed, input[i].remaining());
+                input[i].position(input[i].position() + taken);
+                consumed -= taken;
+            }
+            return result;
+        }
+        finally
+        {
+            gathered.release();
+        }
+    }
+
+    private static boolean isOneDirectBuffer(ByteBuffer[] input)
+    {
+        ByteBuffer only = null;
+        for (ByteBuffer buffer : input)
+        {
+            if (!buffer.hasRemaining())
+                continue;
+            if (only != null)
+                return false;
+            only = buffer;
+        }
+        return only == null || only.isDirect();
+    }
+
     private SSLEngineResult wrapAside(SSLEngine engine, ByteBuffer[] input, ByteBuffer output) throws SSLException
     {
-        RetainableByteBuffer aside = pool.acquire(engine.getSession().getPacketBufferSize(), false);
+        RetainableByteBuffer aside = pool.acquire(engine.getSession().getPacketBufferSize(), !heapEngine);
         try
         {
             ByteBuffer record = aside.getByteBuffer();
             record.clear();
-            SSLEngineResult result = engine.wrap(input, record);
+            SSLEngineResult result = wrapRecord(engine, input, record);
             record.flip();
             if (record.remaining() > output.remaining())
                 throw new SSLException("a TLS record of " + record.remaining() + " bytes does not fit the " + output.remaining() + " bytes left; expected at most " +
@@ -200,7 +265,7 @@ public class RecordBatchingSslConnection extends SslConnection
         // A read that filled its buffer probably left more in the socket.
         if (input.hasRemaining())
             buffers.observeRead(input.limit() == input.capacity() || input.remaining() > RECORD_PAYLOAD_BYTES + MAX_RECORD_OVERHEAD);
-        if (!input.isDirect() || !input.hasRemaining())
+        if (!input.isDirect() || !input.hasRemaining() || !heapEngine)
             return unwrapRecords(engine, input, output);
         RetainableByteBuffer staging = pool.acquire(input.remaining(), false);
         try
