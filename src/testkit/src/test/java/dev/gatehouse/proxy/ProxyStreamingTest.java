@@ -1,10 +1,13 @@
 package dev.gatehouse.proxy;
 
 import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -20,8 +23,19 @@ import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.transport.internal.HttpReceiverOverHTTP;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http2.api.Session;
+import org.eclipse.jetty.http2.api.Stream;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.frames.HeadersFrame;
+import org.eclipse.jetty.http2.frames.ResetFrame;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.NetworkConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -79,6 +93,77 @@ class ProxyStreamingTest
             ContentResponse response = request.send();
             assertEquals(200, response.getStatus(), response.getContentAsString());
             assertEquals("bytes=" + size + " crc=" + Long.toHexString(PatternContent.crc(size)) + "\n", response.getContentAsString());
+        }
+    }
+
+    /**
+     * Over HTTP/2 a proxied response ends with its last byte: the DATA frame that completes the
+     * Content-Length carries END_STREAM, not an empty DATA frame sent after it. curl resets streams
+     * that stay open after all their bytes arrived, and Jetty counts those resets against its
+     * rapid-reset limit and closes the whole connection.
+     */
+    @Test
+    void http2ResponsesEndWithTheirLastByte() throws Exception
+    {
+        long size = 200_000;
+        try (StandInUpstream upstream = StandInUpstream.plain();
+             GatehouseHarness gatehouse = GatehouseHarness.builder().upstream(upstream.uri()).start())
+        {
+            HTTP2Client client = new HTTP2Client();
+            SslContextFactory.Client tls = new SslContextFactory.Client(true);
+            client.addBean(tls);
+            client.start();
+            try
+            {
+                URI uri = gatehouse.uri("/bytes/" + size);
+                Session session = client.connect(tls, new InetSocketAddress("127.0.0.1", uri.getPort()), new Session.Listener() {})
+                    .get(10, TimeUnit.SECONDS);
+                MetaData.Request request = new MetaData.Request("GET", HttpURI.from(uri), HttpVersion.HTTP_2, HttpFields.EMPTY);
+                List<long[]> frames = new CopyOnWriteArrayList<>();
+                CompletableFuture<Void> ended = new CompletableFuture<>();
+                session.newStream(new HeadersFrame(request, null, true), new Stream.Listener()
+                {
+                    @Override
+                    public void onHeaders(Stream stream, HeadersFrame frame)
+                    {
+                        stream.demand();
+                    }
+
+                    @Override
+                    public void onDataAvailable(Stream stream)
+                    {
+                        Stream.Data data = stream.readData();
+                        if (data == null)
+                        {
+                            stream.demand();
+                            return;
+                        }
+                        boolean endStream = data.frame().isEndStream();
+                        frames.add(new long[]{data.frame().remaining(), endStream ? 1 : 0});
+                        data.release();
+                        if (endStream)
+                            ended.complete(null);
+                        else
+                            stream.demand();
+                    }
+
+                    @Override
+                    public void onReset(Stream stream, ResetFrame frame, Callback callback)
+                    {
+                        ended.completeExceptionally(new AssertionError("reset: " + frame));
+                        callback.succeeded();
+                    }
+                }).get(10, TimeUnit.SECONDS);
+                ended.get(30, TimeUnit.SECONDS);
+
+                assertEquals(size, frames.stream().mapToLong(frame -> frame[0]).sum(), "every byte arrived");
+                long[] last = frames.get(frames.size() - 1);
+                assertTrue(last[1] == 1 && last[0] > 0, "END_STREAM came on an empty DATA frame after the body (" + frames.size() + " frames)");
+            }
+            finally
+            {
+                client.stop();
+            }
         }
     }
 

@@ -212,7 +212,7 @@ public class GatehouseProxy extends ProxyHandler.Reverse
         for (UpstreamCustomizer customizer : customizers)
             customizer.customizeRequest(route, clientToProxyRequest, proxyToServerRequest);
         ResponseStartTimeout.arm(proxyToServerRequest, getHttpClient().getScheduler(), config.getUpstreamResponseTimeout().toMillis());
-        super.sendProxyToServerRequest(clientToProxyRequest, proxyToServerRequest, proxyToClientResponse, proxyToClientCallback);
+        super.sendProxyToServerRequest(clientToProxyRequest, proxyToServerRequest, new EndOnLastByte(clientToProxyRequest, proxyToClientResponse), proxyToClientCallback);
     }
 
     @Override
