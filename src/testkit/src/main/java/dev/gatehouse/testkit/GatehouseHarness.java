@@ -5,6 +5,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,7 +92,7 @@ public final class GatehouseHarness implements AutoCloseable
     {
         ArrayByteBufferPool.Tracking tracking = trackingPool();
         boolean others = tracking.getLeaks().stream()
-            .anyMatch(leak -> java.util.Arrays.stream(leak.getAcquireStack().getStackTrace())
+            .anyMatch(leak -> Arrays.stream(leak.getAcquireStack().getStackTrace())
                 .noneMatch(frame -> frame.getClassName().equals(knownLeakyClass.getName())));
         return others ? tracking.dumpLeaks() : "";
     }

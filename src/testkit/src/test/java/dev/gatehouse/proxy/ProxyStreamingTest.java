@@ -119,7 +119,7 @@ class ProxyStreamingTest
                 Session session = client.connect(tls, new InetSocketAddress("127.0.0.1", uri.getPort()), new Session.Listener() {})
                     .get(10, TimeUnit.SECONDS);
                 MetaData.Request request = new MetaData.Request("GET", HttpURI.from(uri), HttpVersion.HTTP_2, HttpFields.EMPTY);
-                List<long[]> frames = new CopyOnWriteArrayList<>();
+                List<DataFrameSeen> frames = new CopyOnWriteArrayList<>();
                 CompletableFuture<Void> ended = new CompletableFuture<>();
                 session.newStream(new HeadersFrame(request, null, true), new Stream.Listener()
                 {
@@ -139,7 +139,7 @@ class ProxyStreamingTest
                             return;
                         }
                         boolean endStream = data.frame().isEndStream();
-                        frames.add(new long[]{data.frame().remaining(), endStream ? 1 : 0});
+                        frames.add(new DataFrameSeen(data.frame().remaining(), endStream));
                         data.release();
                         if (endStream)
                             ended.complete(null);
@@ -156,15 +156,19 @@ class ProxyStreamingTest
                 }).get(10, TimeUnit.SECONDS);
                 ended.get(30, TimeUnit.SECONDS);
 
-                assertEquals(size, frames.stream().mapToLong(frame -> frame[0]).sum(), "every byte arrived");
-                long[] last = frames.get(frames.size() - 1);
-                assertTrue(last[1] == 1 && last[0] > 0, "END_STREAM came on an empty DATA frame after the body (" + frames.size() + " frames)");
+                assertEquals(size, frames.stream().mapToLong(DataFrameSeen::bytes).sum(), "every byte arrived");
+                DataFrameSeen last = frames.get(frames.size() - 1);
+                assertTrue(last.endStream() && last.bytes() > 0, "END_STREAM came on an empty DATA frame after the body (" + frames.size() + " frames)");
             }
             finally
             {
                 client.stop();
             }
         }
+    }
+
+    private record DataFrameSeen(long bytes, boolean endStream)
+    {
     }
 
     /**
