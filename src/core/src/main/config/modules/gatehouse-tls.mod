@@ -2,7 +2,8 @@
 
 [description]
 Gatehouse TLS: a first-run self-signed certificate for localhost when no keystore exists yet,
-made before Jetty's ssl-context module reads the keystore. Enabled by the gatehouse module.
+made before Jetty's ssl-context module reads the keystore, and Conscrypt (with its ALPN support)
+on the class path for gatehouse.tls.provider=auto/conscrypt. Enabled by the gatehouse module.
 
 [tags]
 gatehouse
@@ -16,6 +17,8 @@ ssl-context
 
 [lib]
 lib/gatehouse/*.jar
+lib/gatehouse/conscrypt/*.jar
+lib/jetty-alpn-conscrypt-server-${jetty.version}.jar
 
 [xml]
 etc/gatehouse-tls.xml

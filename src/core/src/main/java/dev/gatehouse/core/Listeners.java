@@ -19,6 +19,7 @@ import dev.gatehouse.core.tls.curves.FastCurves;
 import dev.gatehouse.core.tls.SelfSignedCertificate;
 import dev.gatehouse.core.tls.ServerCertificates;
 import dev.gatehouse.core.tls.TlsHardening;
+import dev.gatehouse.core.tls.TlsProviders;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Connector;
@@ -114,6 +115,12 @@ final class Listeners
 
     private static void configureTls(Server server, SslContextFactory.Server ssl, CoreConfig core, Path base, ConfigurationProblems problems)
     {
+        TlsProviders.Choice provider = TlsProviders.choose(core.getTlsProvider(), ssl.getProvider());
+        if (provider.problem() != null)
+            problems.add(provider.problem());
+        ssl.setProvider(provider.provider());
+        if (provider.fallbackReason() != null)
+            LOG.info("HTTPS TLS by the JDK: Conscrypt does not load here ({}); gatehouse.tls.provider=jdk chooses the JDK without trying", provider.fallbackReason());
         TlsHardening.apply(ssl);
         ssl.addEventListener(new TlsReport());
         if (!core.getTlsCertificates().isEmpty())

@@ -21,8 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code gatehouse.tls.certificates} in the assembled distribution, checked with openssl as the
- * client: a certbot directory served and renewed in place, and the gatehouse-conscrypt module
- * enabled offline, with Gatehouse's TLS rules holding under Conscrypt.
+ * client: a certbot directory served and renewed in place; Conscrypt serving by default with
+ * Gatehouse's TLS rules holding, the JDK's TLS where Conscrypt does not load, and the
+ * gatehouse-conscrypt module (enabled offline) refusing to start there.
  */
 class CertificatesIT
 {
@@ -59,8 +60,10 @@ class CertificatesIT
             Path letsencrypt = distribution.base().resolve("etc/letsencrypt");
             certbotRenewal(letsencrypt, "example.test", 1, "example.test");
             int port = Distribution.freePort();
+            // The JDK's TLS, so that OpenSSL checks GatehouseCurves' arithmetic below (Conscrypt, the
+            // default where it loads, does its own).
             Distribution.Running gatehouse = distribution.start(List.of(), "jetty.ssl.port=" + port, "gatehouse.upstream=http://127.0.0.1:9",
-                "gatehouse.tls.certificates=etc/letsencrypt/live/example.test", "gatehouse.tls.scan-interval=500ms");
+                "gatehouse.tls.certificates=etc/letsencrypt/live/example.test", "gatehouse.tls.scan-interval=500ms", "gatehouse.tls.provider=jdk");
             assertTrue(gatehouse.output().contains("certbot directory " + letsencrypt.resolve("live/example.test") + " (fullchain.pem + privkey.pem): example.test; EC key; issuer CN=Gatehouse Dist CA; expires"),
                 gatehouse.output());
             assertFalse(gatehouse.output().contains("self-signed certificate for localhost"), gatehouse.output());
@@ -91,16 +94,13 @@ class CertificatesIT
     }
 
     @Test
-    void conscryptModuleWorksOfflineAndKeepsTheTlsRules() throws Exception
+    void conscryptServesByDefaultAndKeepsTheTlsRules() throws Exception
     {
         try (Distribution distribution = Distribution.fromTarball())
         {
             String version = System.getProperty("gatehouse.conscrypt.version", "2.9.0");
             assertTrue(Files.isRegularFile(distribution.base().resolve("lib/gatehouse/conscrypt/conscrypt-openjdk-uber-" + version + ".jar")));
-            Distribution.Result added = distribution.startJar("--approve-all-licenses", "--add-modules=gatehouse-conscrypt");
-            assertEquals(0, added.exitCode(), added.output());
-            assertFalse(added.output().toLowerCase(java.util.Locale.ROOT).contains("download"), added.output());
-            assertTrue(Files.readString(distribution.base().resolve("start.d/gatehouse-conscrypt.ini")).contains("jetty.sslContext.provider=Conscrypt"));
+            assertFalse(Files.exists(distribution.base().resolve("start.d/gatehouse-conscrypt.ini")), "no module needed");
 
             // An RSA certificate, so that the static-RSA suites would be negotiable if allowed, and an
             // EC one for a second name, both through gatehouse.tls.certificates.
@@ -162,6 +162,45 @@ class CertificatesIT
             assertTrue(reloaded.output().contains("Peer certificate: CN = ec.test renewed"), reloaded.output());
             Distribution.Result stillRefused = handshake(port, "localhost", "-tls1_2", "-cipher", "AES128-GCM-SHA256");
             assertNotEquals(0, stillRefused.exitCode(), stillRefused.output());
+        }
+    }
+
+    /**
+     * Where Conscrypt's native library does not load (here: a JVM that reports an architecture the
+     * jar carries no library for, as on s390x), the default falls back to the JDK's TLS and says
+     * why; the gatehouse-conscrypt module, enabled offline, makes it a start-up error instead.
+     */
+    @Test
+    void withoutConscryptsNativeLibraryTheJdkServesUnlessConscryptIsRequired() throws Exception
+    {
+        try (Distribution distribution = Distribution.fromTarball())
+        {
+            List<String> elsewhere = List.of("-Dos.arch=s390x");
+            String reason = "UnsatisfiedLinkError: no conscrypt_openjdk_jni-linux-s390_64 in java.library.path";
+            int port = Distribution.freePort();
+            Distribution.Running gatehouse = distribution.start(elsewhere, "jetty.ssl.port=" + port, "gatehouse.upstream=http://127.0.0.1:9");
+            assertTrue(gatehouse.output().contains("HTTPS TLS by the JDK: Conscrypt does not load here (" + reason), gatehouse.output());
+            assertTrue(gatehouse.output().contains("HTTPS TLS provider SunJSSE"), gatehouse.output());
+            assertTrue(gatehouse.output().contains("cipher suites, all forward-secret"), gatehouse.output());
+            // Both ALPN processors are on the class path; the JDK's serves the JDK's engines.
+            Distribution.Result alpn = Distribution.run(Path.of("."), List.of("bash", "-c", "echo Q | OPENSSL_CONF=/dev/null openssl s_client -connect 127.0.0.1:" + port +
+                " -servername localhost -tls1_3 -alpn h2,http/1.1"), Duration.ofSeconds(30));
+            assertTrue(alpn.output().contains("ALPN protocol: h2"), alpn.output());
+            Distribution.Result refused = handshake(port, "localhost", "-tls1_2", "-cipher", "AES128-GCM-SHA256");
+            assertNotEquals(0, refused.exitCode(), refused.output());
+            gatehouse.stop(Duration.ofSeconds(30));
+
+            Distribution.Result added = distribution.startJar("--approve-all-licenses", "--add-modules=gatehouse-conscrypt");
+            assertEquals(0, added.exitCode(), added.output());
+            assertFalse(added.output().toLowerCase(java.util.Locale.ROOT).contains("download"), added.output());
+            Distribution.Result required = distribution.startExpectingExit(elsewhere, "jetty.ssl.port=" + Distribution.freePort(), "gatehouse.upstream=http://127.0.0.1:9");
+            assertNotEquals(0, required.exitCode(), required.output());
+            assertTrue(required.output().contains("gatehouse.tls.provider=conscrypt, but Conscrypt does not load here: " + reason), required.output());
+            assertTrue(required.output().contains(". Set gatehouse.tls.provider=auto (Conscrypt when it loads, else the JDK's TLS) or jdk"), required.output());
+
+            // Where it loads, the module's requirement is met.
+            Distribution.Running withModule = distribution.start(List.of(), "jetty.ssl.port=" + Distribution.freePort(), "gatehouse.upstream=http://127.0.0.1:9");
+            assertTrue(withModule.output().contains("HTTPS TLS provider Conscrypt"), withModule.output());
         }
     }
 

@@ -144,7 +144,15 @@ final class Distribution implements AutoCloseable
      */
     Result startExpectingExit(String... arguments) throws Exception
     {
-        return run(base, command(List.of(), arguments), Duration.ofSeconds(90));
+        return startExpectingExit(List.of(), arguments);
+    }
+
+    /**
+     * Starts start.jar with these JVM options and waits for it to exit.
+     */
+    Result startExpectingExit(List<String> jvmOptions, String... arguments) throws Exception
+    {
+        return run(base, command(jvmOptions, arguments), Duration.ofSeconds(90));
     }
 
     private List<String> command(List<String> jvmOptions, String... arguments)

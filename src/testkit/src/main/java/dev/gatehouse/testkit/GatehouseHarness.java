@@ -373,6 +373,10 @@ public final class GatehouseHarness implements AutoCloseable
             Map<String, String> all = new HashMap<>(properties);
             all.put("jetty.base", directory.toString());
             all.putIfAbsent("gatehouse.redirect.host", "127.0.0.1");
+            // The JDK's TLS, the implementation every platform has (and the fallback where
+            // Conscrypt's native library does not load); the distribution's tests start the
+            // default, Conscrypt where it loads. This class path has no Conscrypt ALPN processor.
+            all.putIfAbsent("gatehouse.tls.provider", "jdk");
             List<LoadedPlugin> loaded = plugins.stream().map(plugin -> new LoadedPlugin(plugin, "test")).toList();
             try
             {

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The TLS keys are documented with their defaults in gatehouse.mod's [ini-template], and the
- * gatehouse-conscrypt module loads the shipped jar, provides the ALPN implementation and selects
- * the provider, with nothing to download.
+ * The TLS keys are documented with their defaults in gatehouse.mod's [ini-template], every base
+ * has the shipped Conscrypt jar and its ALPN processor on the class path, and the
+ * gatehouse-conscrypt module only makes Conscrypt a requirement, with nothing to download.
  */
 class ModuleFilesTest
 {
@@ -37,14 +37,16 @@ class ModuleFilesTest
     }
 
     @Test
-    void conscryptModuleNeedsNoDownload() throws Exception
+    void conscryptIsOnTheClassPathOfEveryBaseAndItsModuleOnlyRequiresIt() throws Exception
     {
+        String tls = Files.readString(Path.of("src/main/config/modules/gatehouse-tls.mod"));
+        assertTrue(tls.contains("[lib]\nlib/gatehouse/*.jar\nlib/gatehouse/conscrypt/*.jar\nlib/jetty-alpn-conscrypt-server-${jetty.version}.jar\n"), tls);
         String module = Files.readString(Path.of("src/main/config/modules/gatehouse-conscrypt.mod"));
-        assertTrue(module.contains("[provides]\nalpn-impl\n"), module);
-        assertTrue(module.contains("[lib]\nlib/gatehouse/conscrypt/*.jar\nlib/jetty-alpn-conscrypt-server-${jetty.version}.jar\n"), module);
-        assertTrue(module.contains("[xml]\netc/gatehouse-conscrypt.xml\n"), module);
-        assertTrue(module.contains("[ini]\njetty.sslContext.provider=Conscrypt\n"), module);
+        assertTrue(module.contains("[ini]\ngatehouse.tls.provider=conscrypt\n"), module);
+        assertTrue(module.contains("[depend]\ngatehouse-tls\n"), module);
         assertTrue(!module.contains("[files]") && !module.contains("maven://"), "nothing to download");
-        assertTrue(Files.readString(Path.of("src/main/config/etc/gatehouse-conscrypt.xml")).contains("<Call class=\"java.security.Security\" name=\"addProvider\">"));
+        // It no longer provides alpn-impl: Jetty's alpn-java stays, and Conscrypt's ALPN processor
+        // (on the class path through gatehouse-tls) serves Conscrypt's engines beside it.
+        assertTrue(!module.contains("[provides]"), module);
     }
 }
