@@ -225,6 +225,7 @@ class ConfigBinderTest
             "gatehouse.redirect.port = 0",
             "gatehouse.tls.certificates = ",
             "gatehouse.tls.certificates-password = (not set)", "gatehouse.tls.fast-curves = true",
+            "gatehouse.tls.provider = auto",
             "gatehouse.tls.scan-interval = 5s",
             "gatehouse.tls.self-signed = true",
             "gatehouse.tunnel.host = 127.0.0.1",
