@@ -130,6 +130,12 @@ class CertificatesIT
                 " -servername localhost -tls1_3 -alpn h2,http/1.1"), Duration.ofSeconds(30));
             assertTrue(alpn.output().contains("ALPN protocol: h2"), alpn.output());
 
+            // A returning TLS 1.2 client resumes its session. (TLS 1.3 clients do not: Conscrypt's
+            // server sends no session ticket, and a full Conscrypt handshake costs less CPU than
+            // the JDK's resumption; see the README.)
+            Distribution.Result resumed = resumption(distribution.base().resolve("session"), port, "-tls1_2");
+            assertTrue(resumed.output().contains("Reused, TLSv1.2"), resumed.output());
+
             Distribution.Result bySni = handshake(port, "ec.test", "-tls1_3");
             assertEquals(0, bySni.exitCode(), bySni.output());
             assertTrue(bySni.output().contains("Peer certificate: CN = ec.test"), bySni.output());
@@ -202,6 +208,18 @@ class CertificatesIT
             Distribution.Running withModule = distribution.start(List.of(), "jetty.ssl.port=" + Distribution.freePort(), "gatehouse.upstream=http://127.0.0.1:9");
             assertTrue(withModule.output().contains("HTTPS TLS provider Conscrypt"), withModule.output());
         }
+    }
+
+    /**
+     * Two connections: the first saves its session (after waiting a second for TLS 1.3's ticket,
+     * sent after the handshake), the second offers it; returns the second's output.
+     */
+    private static Distribution.Result resumption(Path sessionFile, int port, String version) throws Exception
+    {
+        String client = "OPENSSL_CONF=/dev/null openssl s_client -connect 127.0.0.1:" + port + " -servername localhost " + version;
+        return Distribution.run(Path.of("."), List.of("bash", "-c",
+            "(sleep 1; echo Q) | " + client + " -sess_out " + sessionFile + " >/dev/null 2>&1; (sleep 1; echo Q) | " + client + " -sess_in " + sessionFile + " 2>&1"),
+            Duration.ofSeconds(30));
     }
 
     /**
