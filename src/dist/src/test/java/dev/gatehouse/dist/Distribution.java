@@ -99,6 +99,24 @@ final class Distribution implements AutoCloseable
         return started(builder);
     }
 
+    /**
+     * Starts one {@code bin/gatehouse} per argument list at the same moment, then waits for each
+     * one's banner.
+     */
+    List<Running> launchAtOnce(List<List<String>> argumentLists) throws Exception
+    {
+        List<Running> running = new ArrayList<>();
+        for (List<String> arguments : argumentLists)
+        {
+            Process process = launcher(arguments.toArray(String[]::new)).start();
+            processes.add(process);
+            running.add(new Running(process));
+        }
+        for (Running each : running)
+            each.awaitOutput("  config in  ", Duration.ofSeconds(60));
+        return running;
+    }
+
     private Running started(ProcessBuilder builder) throws Exception
     {
         Process process = builder.start();

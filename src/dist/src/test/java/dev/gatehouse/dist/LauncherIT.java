@@ -44,8 +44,13 @@ class LauncherIT
             assertTrue(firstCommand.contains("-XX:ArchiveClassesAtExit=" + cache.resolve("classes.jsa.new")), firstCommand.toString());
             // Properties (passwords among them) are in a file only the owner reads, not on the command line.
             assertFalse(firstCommand.stream().anyMatch(argument -> argument.startsWith("jetty.sslContext.keyStorePassword")), firstCommand.toString());
-            assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
-                Files.getPosixFilePermissions(cache.resolve("start.properties")));
+            List<Path> properties;
+            try (var files = Files.list(cache))
+            {
+                properties = files.filter(file -> file.getFileName().toString().matches("start-[0-9a-f]{64}\\.properties")).toList();
+            }
+            assertEquals(1, properties.size(), properties.toString());
+            assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE), Files.getPosixFilePermissions(properties.get(0)));
             first.stop(Duration.ofSeconds(60));
             assertTrue(Files.size(cache.resolve("classes.jsa.new")) > 0, "no class archive written at exit");
 
@@ -70,6 +75,43 @@ class LauncherIT
             Distribution.Running fourth = distribution.launch("jetty.ssl.port=" + thirdPort);
             assertServes(client, thirdPort);
             fourth.stop(Duration.ofSeconds(60));
+        }
+        finally
+        {
+            client.stop();
+        }
+    }
+
+    /**
+     * Two launches of one base at the same moment with different arguments, both missing the
+     * cache: each JVM must start with its own command line and properties. (Before the command
+     * file carried its fingerprint and the properties file was per fingerprint, the second dry run
+     * replaced the first's properties before the first JVM read them: both JVMs took the second
+     * port, and one failed to bind.)
+     */
+    @Test
+    void launchesAtOnceWithDifferentArgumentsEachStartWithTheirOwn() throws Exception
+    {
+        HttpClient client = DistributionIT.client(false);
+        try (StandInUpstream upstream = StandInUpstream.plain();
+             Distribution distribution = Distribution.fromTarball())
+        {
+            // A first start makes the self-signed certificate (two first starts would both write it).
+            distribution.launch("jetty.ssl.port=" + Distribution.freePort(), "gatehouse.upstream=" + upstream.uri()).stop(Duration.ofSeconds(60));
+            for (int attempt = 0; attempt < 3; attempt++)
+            {
+                int firstPort = Distribution.freePort();
+                int secondPort = Distribution.freePort();
+                List<Distribution.Running> both = distribution.launchAtOnce(List.of(
+                    List.of("jetty.ssl.port=" + firstPort, "gatehouse.upstream=" + upstream.uri()),
+                    List.of("jetty.ssl.port=" + secondPort, "gatehouse.upstream=" + upstream.uri())));
+                assertTrue(both.get(0).output().contains("listening  https://localhost:" + firstPort), both.get(0).output());
+                assertTrue(both.get(1).output().contains("listening  https://localhost:" + secondPort), both.get(1).output());
+                assertServes(client, firstPort);
+                assertServes(client, secondPort);
+                for (Distribution.Running each : both)
+                    each.stop(Duration.ofSeconds(60));
+            }
         }
         finally
         {
