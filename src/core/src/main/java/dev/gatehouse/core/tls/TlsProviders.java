@@ -9,10 +9,11 @@ import java.util.function.Supplier;
  * Which TLS implementation serves the HTTPS listeners: Conscrypt (BoringSSL through JNI) when its
  * native library loads on this machine, the JDK's otherwise.
  *
- * <p>Conscrypt makes new TLS connections about 1.5x as fast as JDK 17's TLS on the benchmark
- * machine (1.2-1.6 vs 2.4-3.5 ms of CPU per connection with one request; level on keep-alive
- * requests and downloads), but its native library exists for Linux with glibc, macOS and
- * Windows only, and needs a writable temporary directory to be unpacked into. A default has to
+ * <p>Conscrypt makes new TLS connections about 1.3-1.6x as fast as JDK 17's TLS on the benchmark
+ * machine (1.2-1.6 vs 2.4-3.5 ms of CPU per connection with one request), for a few per cent more
+ * CPU per keep-alive request (its JNI calls per buffer) and level downloads. But its native
+ * library exists for Linux with glibc, macOS and Windows only, and is unpacked into a temporary
+ * directory that must allow executing it. A default has to
  * start everywhere, so {@link Setting#AUTO} falls back to the JDK, and says why, when the library
  * does not load; {@link Setting#CONSCRYPT} makes that a start-up error instead.
  *
