@@ -63,6 +63,7 @@ public class RecordBatchingSslConnectionFactory extends SslConnectionFactory
     @Override
     protected SslConnection newSslConnection(Connector connector, EndPoint endPoint, SSLEngine engine)
     {
+        TlsProviders.enableSessionTickets(engine);
         return new RecordBatchingSslConnection(connector.getByteBufferPool(), connector.getExecutor(), getSslContextFactory(), endPoint, engine);
     }
 

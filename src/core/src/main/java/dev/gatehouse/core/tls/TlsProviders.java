@@ -1,9 +1,13 @@
 package dev.gatehouse.core.tls;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.InvocationTargetException;
 import java.security.Provider;
 import java.security.Security;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLEngine;
 
 /**
  * Which TLS implementation serves the HTTPS listeners: Conscrypt (BoringSSL through JNI) when its
@@ -144,6 +148,46 @@ public final class TlsProviders
         catch (ReflectiveOperationException | RuntimeException | LinkageError e)
         {
             return new Loaded(null, describe(e));
+        }
+    }
+
+    /**
+     * Lets a Conscrypt server engine issue session tickets. Conscrypt turns them off on every
+     * context it makes (BoringSSL's SSL_OP_NO_TICKET) unless asked per engine, and TLS 1.3 resumes
+     * by tickets only: without them every returning browser or app did a full handshake, where
+     * the JDK's TLS resumed. BoringSSL makes and rotates the ticket keys itself, and resumes TLS 1.3
+     * with a fresh (EC)DHE exchange only (psk_dhe_ke), as the JDK does. Other engines are left alone.
+     */
+    public static void enableSessionTickets(SSLEngine engine)
+    {
+        if (!engine.getClass().getName().startsWith("org.conscrypt."))
+            return;
+        try
+        {
+            ConscryptTickets.SET_USE_SESSION_TICKETS.invokeExact(engine, true);
+        }
+        catch (Throwable e)
+        {
+            throw new IllegalStateException("cannot enable Conscrypt's session tickets", e);
+        }
+    }
+
+    /** Conscrypt's per-engine switch, looked up once (Conscrypt is not a compile-time dependency). */
+    private static final class ConscryptTickets
+    {
+        private static final MethodHandle SET_USE_SESSION_TICKETS = find();
+
+        private static MethodHandle find()
+        {
+            try
+            {
+                Class<?> conscrypt = Class.forName(CONSCRYPT_CLASS, true, TlsProviders.class.getClassLoader());
+                return MethodHandles.publicLookup().findStatic(conscrypt, "setUseSessionTickets", MethodType.methodType(void.class, SSLEngine.class, boolean.class));
+            }
+            catch (ReflectiveOperationException e)
+            {
+                throw new IllegalStateException("Conscrypt's engine without Conscrypt.setUseSessionTickets", e);
+            }
         }
     }
 
