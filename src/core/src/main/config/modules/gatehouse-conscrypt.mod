@@ -21,8 +21,8 @@ gatehouse.tls.provider=conscrypt
 
 [ini-template]
 ## Conscrypt serves the HTTPS listener, or Gatehouse does not start: this module sets
-## gatehouse.tls.provider=conscrypt (disable the module to go back to auto). The jar carries its native library for Linux x86_64 and aarch64 (glibc 2.14 or
-## newer; not musl/Alpine), macOS x86_64 and aarch64 and Windows x86_64, and unpacks it into
-## java.io.tmpdir.
+## gatehouse.tls.provider=conscrypt (disable the module to go back to auto). The jar carries its
+## native library for Linux x86_64 and aarch64 (glibc 2.14 or newer; not musl/Alpine), macOS
+## x86_64 and aarch64 and Windows x86_64, and unpacks it into java.io.tmpdir.
 ## Conscrypt ignores the JDK's jdk.tls.* system properties; Gatehouse's own TLS rules (TLS 1.2+,
 ## forward-secret suites) are applied to it all the same. The upstream client keeps the JDK's TLS.

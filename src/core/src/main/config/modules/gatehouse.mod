@@ -147,7 +147,8 @@ jetty.httpConfig.sendXPoweredBy?=false
 ## in lib/gatehouse/conscrypt/; new TLS connections ~1.5x as fast as with JDK 17's TLS) when its
 ## native library loads here (the jar carries it for Linux x86_64 and aarch64 with glibc 2.14+,
 ## macOS x86_64 and aarch64, Windows x86_64, and unpacks it into java.io.tmpdir, which must allow
-## executing it), else the JDK's TLS, with the reason in the log. jdk: the JDK's TLS. conscrypt: Conscrypt or no start. Gatehouse's TLS rules (TLS
-## 1.2+, forward-secret suites) hold for both; Conscrypt ignores the JDK's jdk.tls.* properties.
-## The upstream client keeps the JDK's TLS.
+## executing it), else the JDK's TLS, with the reason in the log. jdk: the JDK's TLS.
+## conscrypt: Conscrypt or no start. Gatehouse's TLS rules (TLS 1.2+, forward-secret suites) hold
+## for both; Conscrypt ignores the JDK's jdk.tls.* properties. The upstream client keeps the
+## JDK's TLS.
 # gatehouse.tls.provider=auto

@@ -17,9 +17,9 @@ import javax.net.ssl.SSLEngine;
  * machine (1.2-1.6 vs 2.4-3.5 ms of CPU per connection with one request), for a few per cent more
  * CPU per keep-alive request (its JNI calls per buffer) and level downloads. But its native
  * library exists for Linux with glibc, macOS and Windows only, and is unpacked into a temporary
- * directory that must allow executing it. A default has to
- * start everywhere, so {@link Setting#AUTO} falls back to the JDK, and says why, when the library
- * does not load; {@link Setting#CONSCRYPT} makes that a start-up error instead.
+ * directory that must allow executing it. A default has to start everywhere, so
+ * {@link Setting#AUTO} falls back to the JDK, and says why, when the library does not load;
+ * {@link Setting#CONSCRYPT} makes that a start-up error instead.
  *
  * <p>Conscrypt is looked up by name: it is a jar of the distribution ({@code lib/gatehouse/conscrypt/}),
  * not of Gatehouse's core, and an embedding without it gets the JDK's TLS.
