@@ -274,40 +274,7 @@ class RecordBatchingSslConnectionTest
         byte[] content = PatternContent.bytes(0, size);
         AtomicInteger writesWithData = new AtomicInteger();
         AtomicLong bytesWritten = new AtomicLong();
-        Server server = new Server();
-        SslContextFactory.Server ssl = new SslContextFactory.Server();
-        ssl.setKeyStore(SERVER_KEYS);
-        ssl.setKeyStorePassword(TestCertificates.PASSWORD);
-        HttpConnectionFactory http = new HttpConnectionFactory();
-        ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, http.getProtocol()), http)
-        {
-            @Override
-            protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key)
-            {
-                SocketChannelEndPoint endPoint = new SocketChannelEndPoint(channel, selector, key, getScheduler())
-                {
-                    @Override
-                    public boolean flush(ByteBuffer... buffers) throws IOException
-                    {
-                        long before = remaining(buffers);
-                        boolean flushed = super.flush(buffers);
-                        long written = before - remaining(buffers);
-                        if (written > 0)
-                        {
-                            writesWithData.incrementAndGet();
-                            bytesWritten.addAndGet(written);
-                        }
-                        return flushed;
-                    }
-                };
-                endPoint.setIdleTimeout(getIdleTimeout());
-                return endPoint;
-            }
-        };
-        connector.setHost("127.0.0.1");
-        server.addConnector(connector);
-        RecordBatchingSslConnectionFactory.replaceIn(server.getConnectors());
-        server.setHandler(new Handler.Abstract()
+        ServerConnector connector = startServer(new Handler.Abstract()
         {
             @Override
             public boolean handle(Request request, org.eclipse.jetty.server.Response response, Callback callback)
@@ -316,9 +283,22 @@ class RecordBatchingSslConnectionTest
                 response.write(true, ByteBuffer.wrap(content), callback);
                 return true;
             }
+        }, (channel, selector, key, scheduler) -> new SocketChannelEndPoint(channel, selector, key, scheduler)
+        {
+            @Override
+            public boolean flush(ByteBuffer... buffers) throws IOException
+            {
+                long before = remaining(buffers);
+                boolean flushed = super.flush(buffers);
+                long written = before - remaining(buffers);
+                if (written > 0)
+                {
+                    writesWithData.incrementAndGet();
+                    bytesWritten.addAndGet(written);
+                }
+                return flushed;
+            }
         });
-        server.start();
-        started.add(server::stop);
 
         HttpClient client = batchingClient(RecordBatchingSslConnection.BUFFER_BYTES);
 
@@ -337,6 +317,100 @@ class RecordBatchingSslConnectionTest
         assertTrue(writesWithData.get() <= records / 2,
             writesWithData.get() + " socket writes for " + bytesWritten.get() + " bytes (" + records + "+ records)");
         assertInstanceOf(RecordBatchingSslConnectionFactory.class, connector.getDefaultConnectionFactory());
+    }
+
+    /**
+     * Real sockets: a keep-alive connection whose response completes on another thread (as every
+     * proxied response does) reads its socket once after the response and waits for the selector,
+     * where Jetty's HTTP/1.1 connection would read twice (it retries a read that brought nothing),
+     * and nothing sent in the meantime is missed.
+     */
+    @Test
+    void aKeepAliveConnectionReadsAnEmptySocketOncePerRequest() throws Exception
+    {
+        AtomicInteger emptyReads = new AtomicInteger();
+        AtomicInteger connections = new AtomicInteger();
+        java.util.concurrent.ScheduledExecutorService responder = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        started.add(responder::shutdownNow);
+        ServerConnector connector = startServer(new Handler.Abstract.NonBlocking()
+        {
+            @Override
+            public boolean handle(Request request, org.eclipse.jetty.server.Response response, Callback callback)
+            {
+                byte[] answer = request.getHttpURI().getQuery().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                // Later, as an upstream's answer comes: the request's thread has moved on by then.
+                responder.schedule(() ->
+                {
+                    response.getHeaders().put("Content-Length", answer.length);
+                    response.write(true, ByteBuffer.wrap(answer), callback);
+                }, 5, TimeUnit.MILLISECONDS);
+                return true;
+            }
+        }, (channel, selector, key, scheduler) ->
+        {
+            connections.incrementAndGet();
+            return new SocketChannelEndPoint(channel, selector, key, scheduler)
+            {
+                @Override
+                public int fill(ByteBuffer buffer) throws IOException
+                {
+                    int filled = super.fill(buffer);
+                    if (filled == 0)
+                        emptyReads.incrementAndGet();
+                    return filled;
+                }
+            };
+        });
+        HttpClient client = batchingClient(new HttpClient().getResponseBufferSize());
+        String origin = "https://localhost:" + connector.getLocalPort() + "/?";
+
+        assertEquals("first", client.GET(origin + "first").getContentAsString());
+        int requests = 10;
+        int before = settled(emptyReads);
+        for (int i = 0; i < requests; i++)
+        {
+            assertEquals("request" + i, client.GET(origin + "request" + i).getContentAsString());
+            settled(emptyReads);
+        }
+        assertEquals(requests, settled(emptyReads) - before, "reads that found nothing, one per request");
+        assertEquals(1, connections.get(), "one keep-alive connection");
+
+        // Many connections, each sent its next request the moment its response arrives, while the
+        // server may still be reading after that response: every request is answered.
+        List<java.util.concurrent.CompletableFuture<String>> answers = new ArrayList<>();
+        for (int i = 0; i < 400; i++)
+        {
+            java.util.concurrent.CompletableFuture<String> answer = new java.util.concurrent.CompletableFuture<>();
+            client.newRequest(origin + "busy" + i).send(new org.eclipse.jetty.client.BufferingResponseListener()
+            {
+                @Override
+                public void onComplete(org.eclipse.jetty.client.Result result)
+                {
+                    if (result.isFailed())
+                        answer.completeExceptionally(result.getFailure());
+                    else
+                        answer.complete(getContentAsString());
+                }
+            });
+            answers.add(answer);
+        }
+        for (int i = 0; i < answers.size(); i++)
+            assertEquals("busy" + i, answers.get(i).get(20, TimeUnit.SECONDS));
+        assertTrue(connections.get() > 1, "the requests shared " + connections.get() + " connections");
+    }
+
+    /** Waits until the count has not changed for 100 ms (the server's last read after a response). */
+    private static int settled(AtomicInteger count) throws InterruptedException
+    {
+        int last = count.get();
+        while (true)
+        {
+            Thread.sleep(100);
+            int now = count.get();
+            if (now == last)
+                return now;
+            last = now;
+        }
     }
 
     /**
@@ -420,6 +494,39 @@ class RecordBatchingSslConnectionTest
     }
 
     /** A started HTTP/1.1 client whose TLS connections batch too, trusting the test authority. */
+    /** Network end points of a test server's connector, made by the test to watch them. */
+    private interface EndPoints
+    {
+        SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, org.eclipse.jetty.util.thread.Scheduler scheduler);
+    }
+
+    /** Starts a server over TLS with Gatehouse's connection on 127.0.0.1, its end points made by {@code endPoints}. */
+    private ServerConnector startServer(Handler handler, EndPoints endPoints) throws Exception
+    {
+        Server server = new Server();
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStore(SERVER_KEYS);
+        ssl.setKeyStorePassword(TestCertificates.PASSWORD);
+        HttpConnectionFactory http = new HttpConnectionFactory();
+        ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, http.getProtocol()), http)
+        {
+            @Override
+            protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key)
+            {
+                SocketChannelEndPoint endPoint = endPoints.newEndPoint(channel, selector, key, getScheduler());
+                endPoint.setIdleTimeout(getIdleTimeout());
+                return endPoint;
+            }
+        };
+        connector.setHost("127.0.0.1");
+        server.addConnector(connector);
+        RecordBatchingSslConnectionFactory.replaceIn(server.getConnectors());
+        server.setHandler(handler);
+        server.start();
+        started.add(server::stop);
+        return connector;
+    }
+
     private HttpClient batchingClient(int responseBufferSize) throws Exception
     {
         ClientConnector clientConnector = RecordBatchingSslConnectionFactory.newClientConnector();

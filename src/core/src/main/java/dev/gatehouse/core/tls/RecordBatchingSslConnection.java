@@ -52,6 +52,10 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * finds the engine: so it gets the direct buffers as they are, direct decryption buffers, and
  * writes of several buffers (an HTTP/1.1 response's header and body) gathered into one pooled
  * direct buffer.</p>
+ *
+ * <p>It also skips reads that cannot find anything: after a read that found the socket empty, the
+ * next one waits for the selector to report the socket readable (see {@link #networkFill}), which
+ * takes one of the two failing reads Jetty makes after each keep-alive response.</p>
  */
 public class RecordBatchingSslConnection extends SslConnection
 {
@@ -71,6 +75,11 @@ public class RecordBatchingSslConnection extends SslConnection
     private final StreamSizedBuffers buffers;
     private SSLException pendingWrapFailure;
     private SSLException pendingUnwrapFailure;
+    /**
+     * The socket's last read found nothing and the selector has not reported it readable since:
+     * another read now would find nothing too (see {@link #networkFill}).
+     */
+    private volatile boolean socketDrained;
 
     public RecordBatchingSslConnection(ByteBufferPool pool, Executor executor, SslContextFactory sslContextFactory, EndPoint endPoint, SSLEngine engine)
     {
@@ -94,6 +103,38 @@ public class RecordBatchingSslConnection extends SslConnection
     private static boolean isJdkEngine(SSLEngine engine)
     {
         return engine.getClass().getName().startsWith("sun.security.ssl.");
+    }
+
+    /**
+     * Answers "nothing" without a system call when the socket's last read found nothing and the
+     * selector has not reported it readable since. Jetty's HTTP/1.1 connection reads again at once
+     * when a read brings nothing ("a retry for SSL connections"), so every keep-alive request cost
+     * two reads that could only fail. Nothing can be missed: a fill that returns nothing is
+     * followed by fill interest, and the selector's epoll is level-triggered, so bytes that came
+     * in between are reported at once and {@link #onFillable} reads them.
+     */
+    @Override
+    protected int networkFill(ByteBuffer input) throws IOException
+    {
+        if (socketDrained)
+            return 0;
+        int filled = super.networkFill(input);
+        socketDrained = filled == 0;
+        return filled;
+    }
+
+    @Override
+    public void onFillable()
+    {
+        socketDrained = false;
+        super.onFillable();
+    }
+
+    @Override
+    public void onFillInterestedFailed(Throwable cause)
+    {
+        socketDrained = false;
+        super.onFillInterestedFailed(cause);
     }
 
     @Override
