@@ -399,6 +399,62 @@ class RecordBatchingSslConnectionTest
         assertTrue(connections.get() > 1, "the requests shared " + connections.get() + " connections");
     }
 
+    /**
+     * A new connection's first request costs no exception: no client certificate was asked for,
+     * so none is asked of the session (Jetty's own end point asks, and both engines answer with an
+     * SSLPeerUnverifiedException and its stack trace); the request still sees the session's
+     * cipher suite and id.
+     */
+    @Test
+    void aConnectionsFirstRequestDoesNotAskForClientCertificates() throws Exception
+    {
+        ServerConnector connector = startServer(new Handler.Abstract()
+        {
+            @Override
+            public boolean handle(Request request, org.eclipse.jetty.server.Response response, Callback callback)
+            {
+                org.eclipse.jetty.io.EndPoint.SslSessionData session = request.getConnectionMetaData().getConnection().getEndPoint().getSslSessionData();
+                String answer = request.getHttpURI().getScheme() + " " + session.cipherSuite() + " " + (session.sslSessionId().length() > 0) + " " + session.peerCertificates();
+                response.write(true, ByteBuffer.wrap(answer.getBytes(java.nio.charset.StandardCharsets.US_ASCII)), callback);
+                return true;
+            }
+        }, (channel, selector, key, scheduler) -> new SocketChannelEndPoint(channel, selector, key, scheduler));
+        String origin = "https://localhost:" + connector.getLocalPort() + "/";
+
+        List<String> thrown = new ArrayList<>();
+        List<String> answers = new ArrayList<>();
+        java.nio.file.Path events = java.nio.file.Files.createTempFile("exceptions", ".jfr");
+        try (jdk.jfr.Recording recording = new jdk.jfr.Recording())
+        {
+            recording.enable("jdk.JavaExceptionThrow").withStackTrace();
+            recording.start();
+            for (int i = 0; i < 3; i++)
+            {
+                // A client of its own each time: a new connection, a full handshake.
+                HttpClient client = batchingClient(new HttpClient().getResponseBufferSize());
+                answers.add(client.GET(origin).getContentAsString());
+                client.stop();
+            }
+            recording.stop();
+            recording.dump(events);
+            for (jdk.jfr.consumer.RecordedEvent event : jdk.jfr.consumer.RecordingFile.readAllEvents(events))
+            {
+                jdk.jfr.consumer.RecordedClass type = event.getClass("thrownClass");
+                if (type != null && type.getName().equals(javax.net.ssl.SSLPeerUnverifiedException.class.getName()))
+                    thrown.add(event.getStackTrace() == null ? type.getName() : event.getStackTrace().getFrames().stream()
+                        .limit(12).map(frame -> frame.getMethod().getType().getName() + "." + frame.getMethod().getName())
+                        .collect(java.util.stream.Collectors.joining(" < ")));
+            }
+        }
+        finally
+        {
+            java.nio.file.Files.deleteIfExists(events);
+        }
+        for (String answer : answers)
+            assertTrue(answer.matches("https TLS_\\w+ true null"), answer);
+        assertEquals(List.of(), thrown, "SSLPeerUnverifiedExceptions while serving three new connections");
+    }
+
     /** Waits until the count has not changed for 100 ms (the server's last read after a response). */
     private static int settled(AtomicInteger count) throws InterruptedException
     {

@@ -8,12 +8,14 @@ import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLEngineResult.Status;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
 
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.util.StringUtil;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
@@ -55,7 +57,9 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  *
  * <p>It also skips reads that cannot find anything: after a read that found the socket empty, the
  * next one waits for the selector to report the socket readable (see {@link #networkFill}), which
- * takes one of the two failing reads Jetty makes after each keep-alive response.</p>
+ * takes one of the two failing reads Jetty makes after each keep-alive response. And a connection's
+ * first request does not ask the session for client certificates that were never requested (see
+ * {@code OfferAwareEndPoint.getSslSessionData}).</p>
  */
 public class RecordBatchingSslConnection extends SslConnection
 {
@@ -145,10 +149,34 @@ public class RecordBatchingSslConnection extends SslConnection
 
     /**
      * Tells the buffers, while Jetty flushes, how much the application offered: Jetty acquires the
-     * encrypted output buffer inside {@code flush}, before any wrap.
+     * encrypted output buffer inside {@code flush}, before any wrap. Also gives the session's data
+     * without a look for client certificates nobody asked for.
      */
     private final class OfferAwareEndPoint extends SslEndPoint
     {
+        private SslSessionData sessionData;
+
+        /**
+         * Jetty's version asks the session for the client's certificates on every connection's
+         * first request, and without client authentication both engines answer with an
+         * SSLPeerUnverifiedException and its stack trace (1% of the CPU of a new connection with
+         * one request). A client that was not asked for a certificate has none to give.
+         */
+        @Override
+        public SslSessionData getSslSessionData()
+        {
+            SslSessionData data = sessionData;
+            if (data != null)
+                return data;
+            SSLEngine engine = getSSLEngine();
+            if (engine.getNeedClientAuth() || engine.getWantClientAuth())
+                return super.getSslSessionData();
+            SSLSession session = engine.getSession();
+            data = SslSessionData.from(session, StringUtil.toHexString(session.getId()), session.getCipherSuite(), null);
+            sessionData = data;
+            return data;
+        }
+
         @Override
         public boolean flush(ByteBuffer... appOuts) throws IOException
         {
