@@ -6,26 +6,40 @@ import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.Provider;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.TrustManagerFactory;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedClass;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
 
 import dev.gatehouse.core.tls.RecordBatchingSslConnection;
 import dev.gatehouse.core.tls.RecordBatchingSslConnectionFactory;
 import dev.gatehouse.testkit.PatternContent;
 import dev.gatehouse.testkit.TestCertificates;
 import org.conscrypt.Conscrypt;
+import org.eclipse.jetty.client.CompletableResponseListener;
+import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Response;
@@ -330,14 +344,14 @@ class RecordBatchingSslConnectionTest
     {
         AtomicInteger emptyReads = new AtomicInteger();
         AtomicInteger connections = new AtomicInteger();
-        java.util.concurrent.ScheduledExecutorService responder = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        ScheduledExecutorService responder = Executors.newSingleThreadScheduledExecutor();
         started.add(responder::shutdownNow);
         ServerConnector connector = startServer(new Handler.Abstract.NonBlocking()
         {
             @Override
             public boolean handle(Request request, org.eclipse.jetty.server.Response response, Callback callback)
             {
-                byte[] answer = request.getHttpURI().getQuery().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                byte[] answer = request.getHttpURI().getQuery().getBytes(StandardCharsets.US_ASCII);
                 // Later, as an upstream's answer comes: the request's thread has moved on by then.
                 responder.schedule(() ->
                 {
@@ -377,25 +391,11 @@ class RecordBatchingSslConnectionTest
 
         // Many connections, each sent its next request the moment its response arrives, while the
         // server may still be reading after that response: every request is answered.
-        List<java.util.concurrent.CompletableFuture<String>> answers = new ArrayList<>();
+        List<CompletableFuture<ContentResponse>> answers = new ArrayList<>();
         for (int i = 0; i < 400; i++)
-        {
-            java.util.concurrent.CompletableFuture<String> answer = new java.util.concurrent.CompletableFuture<>();
-            client.newRequest(origin + "busy" + i).send(new org.eclipse.jetty.client.BufferingResponseListener()
-            {
-                @Override
-                public void onComplete(org.eclipse.jetty.client.Result result)
-                {
-                    if (result.isFailed())
-                        answer.completeExceptionally(result.getFailure());
-                    else
-                        answer.complete(getContentAsString());
-                }
-            });
-            answers.add(answer);
-        }
+            answers.add(new CompletableResponseListener(client.newRequest(origin + "busy" + i)).send());
         for (int i = 0; i < answers.size(); i++)
-            assertEquals("busy" + i, answers.get(i).get(20, TimeUnit.SECONDS));
+            assertEquals("busy" + i, answers.get(i).get(20, TimeUnit.SECONDS).getContentAsString());
         assertTrue(connections.get() > 1, "the requests shared " + connections.get() + " connections");
     }
 
@@ -415,7 +415,7 @@ class RecordBatchingSslConnectionTest
             {
                 org.eclipse.jetty.io.EndPoint.SslSessionData session = request.getConnectionMetaData().getConnection().getEndPoint().getSslSessionData();
                 String answer = request.getHttpURI().getScheme() + " " + session.cipherSuite() + " " + (session.sslSessionId().length() > 0) + " " + session.peerCertificates();
-                response.write(true, ByteBuffer.wrap(answer.getBytes(java.nio.charset.StandardCharsets.US_ASCII)), callback);
+                response.write(true, ByteBuffer.wrap(answer.getBytes(StandardCharsets.US_ASCII)), callback);
                 return true;
             }
         }, (channel, selector, key, scheduler) -> new SocketChannelEndPoint(channel, selector, key, scheduler));
@@ -423,8 +423,8 @@ class RecordBatchingSslConnectionTest
 
         List<String> thrown = new ArrayList<>();
         List<String> answers = new ArrayList<>();
-        java.nio.file.Path events = java.nio.file.Files.createTempFile("exceptions", ".jfr");
-        try (jdk.jfr.Recording recording = new jdk.jfr.Recording())
+        Path events = Files.createTempFile("exceptions", ".jfr");
+        try (Recording recording = new Recording())
         {
             recording.enable("jdk.JavaExceptionThrow").withStackTrace();
             recording.start();
@@ -437,18 +437,18 @@ class RecordBatchingSslConnectionTest
             }
             recording.stop();
             recording.dump(events);
-            for (jdk.jfr.consumer.RecordedEvent event : jdk.jfr.consumer.RecordingFile.readAllEvents(events))
+            for (RecordedEvent event : RecordingFile.readAllEvents(events))
             {
-                jdk.jfr.consumer.RecordedClass type = event.getClass("thrownClass");
-                if (type != null && type.getName().equals(javax.net.ssl.SSLPeerUnverifiedException.class.getName()))
+                RecordedClass type = event.getClass("thrownClass");
+                if (type != null && type.getName().equals(SSLPeerUnverifiedException.class.getName()))
                     thrown.add(event.getStackTrace() == null ? type.getName() : event.getStackTrace().getFrames().stream()
                         .limit(12).map(frame -> frame.getMethod().getType().getName() + "." + frame.getMethod().getName())
-                        .collect(java.util.stream.Collectors.joining(" < ")));
+                        .collect(Collectors.joining(" < ")));
             }
         }
         finally
         {
-            java.nio.file.Files.deleteIfExists(events);
+            Files.deleteIfExists(events);
         }
         for (String answer : answers)
             assertTrue(answer.matches("https TLS_\\w+ true null"), answer);
@@ -511,7 +511,7 @@ class RecordBatchingSslConnectionTest
                 {
                     read = body.transferTo(java.io.OutputStream.nullOutputStream());
                 }
-                byte[] answer = request.getHttpURI().getPath().equals("/large") ? large : ("read " + read).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                byte[] answer = request.getHttpURI().getPath().equals("/large") ? large : ("read " + read).getBytes(StandardCharsets.US_ASCII);
                 response.getHeaders().put("Content-Length", answer.length);
                 response.write(true, ByteBuffer.wrap(answer), callback);
                 return true;
