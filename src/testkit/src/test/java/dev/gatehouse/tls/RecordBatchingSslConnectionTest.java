@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.Provider;
+import java.security.Security;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,12 +21,15 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.TrustManagerFactory;
 import jdk.jfr.Recording;
@@ -48,6 +52,7 @@ import org.eclipse.jetty.io.ByteArrayEndPoint;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
@@ -408,21 +413,107 @@ class RecordBatchingSslConnectionTest
     @Test
     void aConnectionsFirstRequestDoesNotAskForClientCertificates() throws Exception
     {
-        ServerConnector connector = startServer(new Handler.Abstract()
+        ServerConnector connector = startServer(answering(request ->
         {
-            @Override
-            public boolean handle(Request request, org.eclipse.jetty.server.Response response, Callback callback)
-            {
-                org.eclipse.jetty.io.EndPoint.SslSessionData session = request.getConnectionMetaData().getConnection().getEndPoint().getSslSessionData();
-                String answer = request.getHttpURI().getScheme() + " " + session.cipherSuite() + " " + (session.sslSessionId().length() > 0) + " " + session.peerCertificates();
-                response.write(true, ByteBuffer.wrap(answer.getBytes(StandardCharsets.US_ASCII)), callback);
-                return true;
-            }
-        }, (channel, selector, key, scheduler) -> new SocketChannelEndPoint(channel, selector, key, scheduler));
+            org.eclipse.jetty.io.EndPoint.SslSessionData session = request.getConnectionMetaData().getConnection().getEndPoint().getSslSessionData();
+            return request.getHttpURI().getScheme() + " " + session.cipherSuite() + " " + (session.sslSessionId().length() > 0) + " " + session.peerCertificates();
+        }), (channel, selector, key, scheduler) -> new SocketChannelEndPoint(channel, selector, key, scheduler));
         String origin = "https://localhost:" + connector.getLocalPort() + "/";
 
-        List<String> thrown = new ArrayList<>();
         List<String> answers = new ArrayList<>();
+        List<String> thrown = exceptionsServingNewConnections(origin, answers).stream()
+            .filter(exception -> exception.type().equals(SSLPeerUnverifiedException.class.getName()))
+            .map(Thrown::toString).toList();
+        for (String answer : answers)
+            assertTrue(answer.matches("https TLS_\\w+ true null"), answer);
+        assertEquals(List.of(), thrown, "SSLPeerUnverifiedExceptions while serving three new connections");
+    }
+
+    /**
+     * A Conscrypt server engine is set up without a thrown exception. Conscrypt looks up
+     * {@code SSLParameters.getNamedGroups} and {@code setNamedGroups} (Java 20) by reflection in every
+     * {@code get/setSSLParameters}, and Jetty calls both for every engine it makes, so on Java 17
+     * each new connection threw and filled in two NoSuchMethodExceptions' stack traces
+     * (2.5% of a new connection's CPU in the benchmark's profile).
+     */
+    @Test
+    void aConscryptServerSetsUpNewConnectionsWithoutThrowing() throws Exception
+    {
+        registerConscrypt();
+        ServerConnector connector = startServer(answering(request ->
+            request.getConnectionMetaData().getProtocol() + " " + request.getConnectionMetaData().getConnection().getEndPoint().getSslSessionData().cipherSuite()),
+            (channel, selector, key, scheduler) -> new SocketChannelEndPoint(channel, selector, key, scheduler), ssl -> ssl.setProvider("Conscrypt"));
+        String origin = "https://localhost:" + connector.getLocalPort() + "/";
+
+        List<String> answers = new ArrayList<>();
+        List<String> thrown = exceptionsServingNewConnections(origin, answers).stream()
+            // The client is the JDK's TLS: a Conscrypt frame is the server's. Left: Conscrypt's
+            // snapshot of a closing session asks for the peer's certificates and catches the
+            // exception itself (one per connection, inside Conscrypt).
+            .filter(exception -> exception.frames().stream().anyMatch(frame -> frame.startsWith("org.conscrypt.")))
+            .filter(exception -> !exception.frames().contains("org.conscrypt.SessionSnapshot.<init>"))
+            .map(Thrown::toString).toList();
+        for (String answer : answers)
+            assertTrue(answer.matches("HTTP/1.1 TLS_\\w+"), answer);
+        assertEquals(List.of(), thrown, "exceptions thrown in Conscrypt while serving three new connections");
+    }
+
+    /**
+     * The Conscrypt engine made without reading its parameters back (above) is configured as
+     * Jetty's own {@code newSSLEngine} configures one: protocols, cipher suites and their order,
+     * client authentication, the SNI matcher that picks certificates by alias.
+     */
+    @Test
+    void aConscryptServerEngineIsConfiguredAsJettyConfiguresIt() throws Exception
+    {
+        registerConscrypt();
+        ServerConnector connector = startServer(answering(request -> ""), (channel, selector, key, scheduler) -> new SocketChannelEndPoint(channel, selector, key, scheduler), ssl ->
+        {
+            ssl.setProvider("Conscrypt");
+            ssl.setIncludeProtocols("TLSv1.2");
+            ssl.setIncludeCipherSuites("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+            ssl.setUseCipherSuitesOrder(false);
+            ssl.setWantClientAuth(true);
+        });
+        RecordBatchingSslConnectionFactory factory = connector.getConnectionFactory(RecordBatchingSslConnectionFactory.class);
+        SSLEngine jettys = factory.getSslContextFactory().newSSLEngine();
+        jettys.setUseClientMode(false);
+
+        SSLEngine ours = ((SslConnection)factory.newConnection(connector, new ByteArrayEndPoint())).getSSLEngine();
+
+        assertTrue(ours.getClass().getName().startsWith("org.conscrypt."), ours.getClass().getName());
+        assertEquals(configuration(jettys), configuration(ours));
+        assertEquals("[TLSv1.2] [TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256] server want false AliasSNIMatcher",
+            configuration(ours).substring(0, configuration(ours).lastIndexOf(' ')));
+    }
+
+    private static String configuration(SSLEngine engine)
+    {
+        SSLParameters parameters = engine.getSSLParameters();
+        return Arrays.toString(engine.getEnabledProtocols()) + " " + Arrays.toString(engine.getEnabledCipherSuites()) + " " +
+            (engine.getUseClientMode() ? "client" : "server") + " " + (engine.getNeedClientAuth() ? "need" : engine.getWantClientAuth() ? "want" : "none") + " " +
+            parameters.getUseCipherSuitesOrder() + " " +
+            (parameters.getSNIMatchers() == null ? "no-matcher" : parameters.getSNIMatchers().stream().map(matcher -> matcher.getClass().getSimpleName()).collect(Collectors.joining(","))) + " " +
+            parameters.getEndpointIdentificationAlgorithm();
+    }
+
+    /** A thrown exception: its class, and its stack as {@code type.method} frames, innermost first. */
+    private record Thrown(String type, List<String> frames)
+    {
+        @Override
+        public String toString()
+        {
+            return type + " at " + String.join(" < ", frames.subList(0, Math.min(12, frames.size())));
+        }
+    }
+
+    /**
+     * The exceptions thrown in this JVM (JFR's {@code jdk.JavaExceptionThrow}) while three clients,
+     * each with a connection of its own and so a full handshake, GET the origin once; their
+     * answers are added to {@code answers}.
+     */
+    private List<Thrown> exceptionsServingNewConnections(String origin, List<String> answers) throws Exception
+    {
         Path events = Files.createTempFile("exceptions", ".jfr");
         try (Recording recording = new Recording())
         {
@@ -430,29 +521,46 @@ class RecordBatchingSslConnectionTest
             recording.start();
             for (int i = 0; i < 3; i++)
             {
-                // A client of its own each time: a new connection, a full handshake.
                 HttpClient client = batchingClient(new HttpClient().getResponseBufferSize());
                 answers.add(client.GET(origin).getContentAsString());
                 client.stop();
             }
             recording.stop();
             recording.dump(events);
+            List<Thrown> thrown = new ArrayList<>();
             for (RecordedEvent event : RecordingFile.readAllEvents(events))
             {
                 RecordedClass type = event.getClass("thrownClass");
-                if (type != null && type.getName().equals(SSLPeerUnverifiedException.class.getName()))
-                    thrown.add(event.getStackTrace() == null ? type.getName() : event.getStackTrace().getFrames().stream()
-                        .limit(12).map(frame -> frame.getMethod().getType().getName() + "." + frame.getMethod().getName())
-                        .collect(Collectors.joining(" < ")));
+                List<String> frames = event.getStackTrace() == null ? List.of() : event.getStackTrace().getFrames().stream()
+                    .map(frame -> frame.getMethod().getType().getName() + "." + frame.getMethod().getName()).toList();
+                thrown.add(new Thrown(type == null ? "?" : type.getName(), frames));
             }
+            return thrown;
         }
         finally
         {
             Files.deleteIfExists(events);
         }
-        for (String answer : answers)
-            assertTrue(answer.matches("https TLS_\\w+ true null"), answer);
-        assertEquals(List.of(), thrown, "SSLPeerUnverifiedExceptions while serving three new connections");
+    }
+
+    /** A handler answering every request with the text {@code answer} makes of it. */
+    private static Handler answering(Function<Request, String> answer)
+    {
+        return new Handler.Abstract()
+        {
+            @Override
+            public boolean handle(Request request, org.eclipse.jetty.server.Response response, Callback callback)
+            {
+                response.write(true, ByteBuffer.wrap(answer.apply(request).getBytes(StandardCharsets.US_ASCII)), callback);
+                return true;
+            }
+        };
+    }
+
+    private static void registerConscrypt()
+    {
+        if (Security.getProvider("Conscrypt") == null)
+            Security.addProvider(Conscrypt.newProvider());
     }
 
     /** Waits until the count has not changed for 100 ms (the server's last read after a response). */
@@ -559,8 +667,15 @@ class RecordBatchingSslConnectionTest
     /** Starts a server over TLS with Gatehouse's connection on 127.0.0.1, its end points made by {@code endPoints}. */
     private ServerConnector startServer(Handler handler, EndPoints endPoints) throws Exception
     {
+        return startServer(handler, endPoints, ssl -> { });
+    }
+
+    /** The same, its TLS configured by {@code tls} too (the JDK's unless it names a provider). */
+    private ServerConnector startServer(Handler handler, EndPoints endPoints, Consumer<SslContextFactory.Server> tls) throws Exception
+    {
         Server server = new Server();
         SslContextFactory.Server ssl = new SslContextFactory.Server();
+        tls.accept(ssl);
         ssl.setKeyStore(SERVER_KEYS);
         ssl.setKeyStorePassword(TestCertificates.PASSWORD);
         HttpConnectionFactory http = new HttpConnectionFactory();

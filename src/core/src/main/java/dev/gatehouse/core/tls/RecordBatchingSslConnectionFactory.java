@@ -1,11 +1,15 @@
 package dev.gatehouse.core.tls;
 
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ssl.SslClientConnectionFactory;
 import org.eclipse.jetty.io.ssl.SslConnection;
@@ -58,6 +62,49 @@ public class RecordBatchingSslConnectionFactory extends SslConnectionFactory
         batching.setEnsureSecureRequestCustomizer(jettys.isEnsureSecureRequestCustomizer());
         jettys.getBeans().forEach(batching::addBean);
         return batching;
+    }
+
+    /**
+     * Jetty's, with the engine from {@link #newServerEngine}.
+     */
+    @Override
+    public Connection newConnection(Connector connector, EndPoint endPoint)
+    {
+        SSLEngine engine = newServerEngine(getSslContextFactory(), endPoint.getRemoteSocketAddress());
+        engine.setUseClientMode(false);
+
+        SslConnection sslConnection = newSslConnection(connector, endPoint, engine);
+        sslConnection.setRenegotiationAllowed(getSslContextFactory().isRenegotiationAllowed());
+        sslConnection.setRenegotiationLimit(getSslContextFactory().getRenegotiationLimit());
+        configure(sslConnection, connector, endPoint);
+
+        EndPoint sslEndPoint = sslConnection.getSslEndPoint();
+        sslEndPoint.setConnection(connector.getConnectionFactory(getNextProtocol()).newConnection(connector, sslEndPoint));
+        return sslConnection;
+    }
+
+    /**
+     * A server engine configured by the factory, as Jetty's {@code newSSLEngine} makes it, but
+     * for Conscrypt on Java before 20 without reading the engine's parameters back first.
+     * Conscrypt looks up {@code SSLParameters.get/setNamedGroups} (Java 20) by reflection in every
+     * {@code getSSLParameters} and {@code setSSLParameters}, and on older JDKs each look-up throws
+     * a NoSuchMethodException: two per new connection, 2.5% of its CPU. Reading back adds nothing
+     * here: a started factory sets the protocols and cipher suites it selected, and a new server
+     * engine has no other parameters yet. The parameters given carry named groups, so Conscrypt's
+     * look-up finds them. A subclass of Jetty's factory may customise engines its own way and
+     * gets Jetty's path.
+     */
+    static SSLEngine newServerEngine(SslContextFactory.Server factory, SocketAddress remote)
+    {
+        // One read of the context: a certificate reload may replace it at any time.
+        SSLContext context = factory.isStarted() ? factory.getSslContext() : null;
+        if (!NamedGroupsParameters.NEEDED || factory.getClass() != SslContextFactory.Server.class || context == null || !TlsProviders.isConscrypt(context))
+            return remote instanceof InetSocketAddress address ? factory.newSSLEngine(address) : factory.newSSLEngine();
+        SSLEngine engine = remote instanceof InetSocketAddress address && factory.isSessionCachingEnabled()
+            ? context.createSSLEngine(address.getHostString(), address.getPort())
+            : context.createSSLEngine();
+        engine.setSSLParameters(factory.customize(new NamedGroupsParameters()));
+        return engine;
     }
 
     @Override

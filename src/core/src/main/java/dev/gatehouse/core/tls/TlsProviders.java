@@ -7,6 +7,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.security.Provider;
 import java.security.Security;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 
 /**
@@ -149,6 +150,12 @@ public final class TlsProviders
         {
             return new Loaded(null, describe(e));
         }
+    }
+
+    /** Whether the context's engines are Conscrypt's. */
+    static boolean isConscrypt(SSLContext context)
+    {
+        return CONSCRYPT.equals(context.getProvider().getName());
     }
 
     /**
