@@ -7,8 +7,8 @@ import javax.net.ssl.SSLParameters;
  * Conscrypt copies it by reflection, looking the methods up on the parameters' class at every
  * call, and on an older JDK each look-up fails with an exception and its stack trace; on these
  * parameters it succeeds. {@code null} named groups, as here by default, keep Conscrypt's own
- * default, which is what it used when the look-up failed. Public, as reflection from another
- * module requires.
+ * default, which is what it used when the look-up failed. Public: Conscrypt, in another
+ * package, may call these methods by reflection only on a public class.
  */
 public final class NamedGroupsParameters extends SSLParameters
 {

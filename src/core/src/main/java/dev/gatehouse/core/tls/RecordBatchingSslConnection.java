@@ -66,6 +66,7 @@ import org.slf4j.LoggerFactory;
 public class RecordBatchingSslConnection extends SslConnection
 {
     private static final Logger LOG = LoggerFactory.getLogger(RecordBatchingSslConnection.class);
+
     /** The encrypted buffers' size: three full records, the largest Jetty's default pools keep. */
     public static final int BUFFER_BYTES = 64 * 1024;
     /** RFC 8446 5.2: a record's protection adds at most 256 bytes; plus its 5-byte header. */

@@ -94,7 +94,7 @@ public class RecordBatchingSslConnectionFactory extends SslConnectionFactory
      * look-up finds them. A subclass of Jetty's factory may customise engines its own way and
      * gets Jetty's path.
      */
-    static SSLEngine newServerEngine(SslContextFactory.Server factory, SocketAddress remote)
+    private static SSLEngine newServerEngine(SslContextFactory.Server factory, SocketAddress remote)
     {
         // One read of the context: a certificate reload may replace it at any time.
         SSLContext context = factory.isStarted() ? factory.getSslContext() : null;
