@@ -421,7 +421,7 @@ class RecordBatchingSslConnectionTest
         {
             EndPoint.SslSessionData session = request.getConnectionMetaData().getConnection().getEndPoint().getSslSessionData();
             return request.getHttpURI().getScheme() + " " + session.cipherSuite() + " " + (session.sslSessionId().length() > 0) + " " + session.peerCertificates();
-        }), (channel, selector, key, scheduler) -> new SocketChannelEndPoint(channel, selector, key, scheduler));
+        }), SocketChannelEndPoint::new);
         String origin = "https://localhost:" + connector.getLocalPort() + "/";
 
         List<String> answers = new ArrayList<>();
@@ -446,7 +446,7 @@ class RecordBatchingSslConnectionTest
         registerConscrypt();
         ServerConnector connector = startServer(answering(request ->
             request.getConnectionMetaData().getProtocol() + " " + request.getConnectionMetaData().getConnection().getEndPoint().getSslSessionData().cipherSuite()),
-            (channel, selector, key, scheduler) -> new SocketChannelEndPoint(channel, selector, key, scheduler), ssl -> ssl.setProvider("Conscrypt"));
+            SocketChannelEndPoint::new, ssl -> ssl.setProvider("Conscrypt"));
         String origin = "https://localhost:" + connector.getLocalPort() + "/";
 
         List<String> answers = new ArrayList<>();
@@ -479,11 +479,8 @@ class RecordBatchingSslConnectionTest
         {
             served.complete(((SslConnection.SslEndPoint)request.getConnectionMetaData().getConnection().getEndPoint()).getSslConnection());
             return "answer";
-        }), (channel, selector, key, scheduler) -> new SocketChannelEndPoint(channel, selector, key, scheduler), ssl -> ssl.setProvider("Conscrypt"));
-        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trust.init(AUTHORITY.trustStore());
-        SSLContext clientContext = SSLContext.getInstance("TLS");
-        clientContext.init(null, trust.getTrustManagers(), null);
+        }), SocketChannelEndPoint::new, ssl -> ssl.setProvider("Conscrypt"));
+        SSLContext clientContext = clientContext();
 
         Socket plain = new Socket("127.0.0.1", connector.getLocalPort());
         plain.setSoTimeout(5000);
@@ -538,7 +535,7 @@ class RecordBatchingSslConnectionTest
     void aConscryptServerEngineIsConfiguredAsJettyConfiguresIt() throws Exception
     {
         registerConscrypt();
-        ServerConnector connector = startServer(answering(request -> ""), (channel, selector, key, scheduler) -> new SocketChannelEndPoint(channel, selector, key, scheduler), ssl ->
+        ServerConnector connector = startServer(answering(request -> ""), SocketChannelEndPoint::new, ssl ->
         {
             ssl.setProvider("Conscrypt");
             ssl.setIncludeProtocols("TLSv1.2");
@@ -626,6 +623,16 @@ class RecordBatchingSslConnectionTest
                 return true;
             }
         };
+    }
+
+    /** The JDK's TLS for a client, trusting the test authority. */
+    private static SSLContext clientContext() throws Exception
+    {
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(AUTHORITY.trustStore());
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        return context;
     }
 
     private static void registerConscrypt()
@@ -896,10 +903,7 @@ class RecordBatchingSslConnectionTest
             keys.init(SERVER_KEYS, TestCertificates.PASSWORD.toCharArray());
             SSLContext serverContext = serverProvider == null ? SSLContext.getInstance("TLS") : SSLContext.getInstance("TLS", serverProvider);
             serverContext.init(keys.getKeyManagers(), null, null);
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(AUTHORITY.trustStore());
-            SSLContext clientContext = SSLContext.getInstance("TLS");
-            clientContext.init(null, trust.getTrustManagers(), null);
+            SSLContext clientContext = clientContext();
 
             SSLEngine server = serverContext.createSSLEngine();
             server.setUseClientMode(false);

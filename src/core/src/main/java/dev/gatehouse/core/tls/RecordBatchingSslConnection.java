@@ -78,8 +78,8 @@ public class RecordBatchingSslConnection extends SslConnection
     public static final int STREAM_CREDIT = 8;
 
     private final ByteBufferPool pool;
-    /** The JDK's engine, which gets heap copies; any other gets direct buffers. */
-    private final boolean heapEngine;
+    /** The JDK's engine: it gets heap copies (any other gets direct buffers) and holds nothing native. */
+    private final boolean jdkEngine;
     private final StreamSizedBuffers buffers;
     private SSLException pendingWrapFailure;
     private SSLException pendingUnwrapFailure;
@@ -103,7 +103,7 @@ public class RecordBatchingSslConnection extends SslConnection
     private RecordBatchingSslConnection(StreamSizedBuffers buffers, ByteBufferPool pool, Executor executor, SslContextFactory sslContextFactory, EndPoint endPoint, SSLEngine engine)
     {
         super(buffers, executor, sslContextFactory, endPoint, engine, true, !isJdkEngine(engine));
-        this.heapEngine = isJdkEngine(engine);
+        this.jdkEngine = isJdkEngine(engine);
         this.pool = pool;
         this.buffers = buffers;
     }
@@ -159,7 +159,7 @@ public class RecordBatchingSslConnection extends SslConnection
     {
         super.onClose(cause);
         SSLEngine engine = getSSLEngine();
-        if (heapEngine || engine.isInboundDone())
+        if (jdkEngine || engine.isInboundDone())
             return;
         try
         {
@@ -229,7 +229,7 @@ public class RecordBatchingSslConnection extends SslConnection
     {
         if (pendingWrapFailure != null)
             throw takeWrapFailure();
-        if (!output.isDirect() || !heapEngine)
+        if (!output.isDirect() || !jdkEngine)
             return wrapRecords(engine, input, output);
         RetainableByteBuffer staging = pool.acquire(output.remaining(), false);
         try
@@ -292,7 +292,7 @@ public class RecordBatchingSslConnection extends SslConnection
      */
     private SSLEngineResult wrapRecord(SSLEngine engine, ByteBuffer[] input, ByteBuffer output) throws SSLException
     {
-        if (heapEngine || isOneDirectBuffer(input))
+        if (jdkEngine || isOneDirectBuffer(input))
             return engine.wrap(input, output);
         RetainableByteBuffer gathered = pool.acquire(RECORD_PAYLOAD_BYTES, true);
         try
@@ -337,7 +337,7 @@ public class RecordBatchingSslConnection extends SslConnection
 
     private SSLEngineResult wrapAside(SSLEngine engine, ByteBuffer[] input, ByteBuffer output) throws SSLException
     {
-        RetainableByteBuffer aside = pool.acquire(engine.getSession().getPacketBufferSize(), !heapEngine);
+        RetainableByteBuffer aside = pool.acquire(engine.getSession().getPacketBufferSize(), !jdkEngine);
         try
         {
             ByteBuffer record = aside.getByteBuffer();
@@ -364,7 +364,7 @@ public class RecordBatchingSslConnection extends SslConnection
         // A read that filled its buffer probably left more in the socket.
         if (input.hasRemaining())
             buffers.observeRead(input.limit() == input.capacity() || input.remaining() > RECORD_PAYLOAD_BYTES + MAX_RECORD_OVERHEAD);
-        if (!input.isDirect() || !input.hasRemaining() || !heapEngine)
+        if (!input.isDirect() || !input.hasRemaining() || !jdkEngine)
             return unwrapRecords(engine, input, output);
         RetainableByteBuffer staging = pool.acquire(input.remaining(), false);
         try
