@@ -2,8 +2,9 @@
 
 [description]
 Gatehouse TLS: a first-run self-signed certificate for localhost when no keystore exists yet,
-made before Jetty's ssl-context module reads the keystore, and Conscrypt (with its ALPN support)
-on the class path for gatehouse.tls.provider=auto/conscrypt. Enabled by the gatehouse module.
+made before Jetty's ssl-context module reads the keystore, and Conscrypt (with Jetty's ALPN support
+for it, server and client) on the class path for gatehouse.tls.provider and
+gatehouse.upstream.tls-provider=auto/conscrypt. Enabled by the gatehouse module.
 
 [tags]
 gatehouse

@@ -83,6 +83,11 @@ jetty.httpConfig.sendXPoweredBy?=false
 # gatehouse.upstream.trust-store=
 # gatehouse.upstream.trust-store-password=
 
+## The TLS implementation towards https upstreams, chosen like gatehouse.tls.provider: auto
+## (Conscrypt where its native library loads, else the JDK's, with the reason in the log), jdk, or
+## conscrypt (or no start). Either way the JDK's trust managers check the upstream's chain and name.
+# gatehouse.upstream.tls-provider=auto
+
 ## How long a client connection may carry no bytes (applies to every Gatehouse listener and
 ## replaces Jetty's 30 s default, which cuts paused players).
 # gatehouse.client.idle-timeout=15m
@@ -140,7 +145,8 @@ jetty.httpConfig.sendXPoweredBy?=false
 
 ## The X25519 key exchange and ECDSA P-256 signatures of TLS handshakes computed with
 ## BouncyCastle's curve arithmetic (2.5-6x faster than JDK 17's own; the TLS stays the JDK's).
-## JVM-wide: HTTPS listeners and the upstream client. false: the JDK's own arithmetic.
+## JVM-wide: whatever uses the JDK's TLS (listeners and upstream client with tls-provider=jdk, or
+## where Conscrypt does not load). false: the JDK's own arithmetic.
 # gatehouse.tls.fast-curves=true
 
 ## The TLS implementation of the HTTPS listeners. auto: Conscrypt (BoringSSL through JNI, shipped
@@ -149,6 +155,6 @@ jetty.httpConfig.sendXPoweredBy?=false
 ## macOS x86_64 and aarch64, Windows x86_64, and unpacks it into java.io.tmpdir, which must allow
 ## executing it), else the JDK's TLS, with the reason in the log. jdk: the JDK's TLS.
 ## conscrypt: Conscrypt or no start. Gatehouse's TLS rules (TLS 1.2+, forward-secret suites) hold
-## for both; Conscrypt ignores the JDK's jdk.tls.* properties. The upstream client keeps the
-## JDK's TLS.
+## for both; Conscrypt ignores the JDK's jdk.tls.* properties. The upstream client has its own
+## setting, gatehouse.upstream.tls-provider.
 # gatehouse.tls.provider=auto

@@ -133,7 +133,7 @@ final class AppAssembly
      */
     AppContext newApp(String name, String source, CoreConfig core, List<PluginInstance> instances, ConfigurationProblems problems)
     {
-        SslContextFactory.Client upstreamTls = UpstreamTls.create(core, problems);
+        SslContextFactory.Client upstreamTls = UpstreamTls.create(name, core, problems);
         if (!problems.isEmpty())
             return null;
         Route route = new Route(name, core.getHosts(), core.getUpstream());
@@ -161,7 +161,9 @@ final class AppAssembly
         for (int i = 0; i < chain.size(); i++)
             chain.get(i).setHandler(i + 1 < chain.size() ? chain.get(i + 1) : bridge);
         description.add("WebSocket bridge (upgrades only)");
-        description.add("reverse proxy to " + route.uri() + " (" + core.getUpstreamProtocol().name().toLowerCase(Locale.ROOT) + ")");
+        boolean https = "https".equalsIgnoreCase(route.uri().getScheme());
+        description.add("reverse proxy to " + route.uri() + " (" + core.getUpstreamProtocol().name().toLowerCase(Locale.ROOT) +
+            (https ? ", TLS by " + (upstreamTls.getProvider() == null ? "the JDK" : upstreamTls.getProvider()) : "") + ")");
         return new AppContext(name, source, core.getHosts(), route, chain.isEmpty() ? bridge : chain.get(0), description);
     }
 

@@ -3,6 +3,7 @@ package dev.gatehouse.dist;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import dev.gatehouse.testkit.StandInUpstream;
@@ -74,6 +75,7 @@ class DistributionIT
                 "gatehouse.upstream.trust-store=" + distribution.base().relativize(trust));
             assertTrue(gatehouse.output().contains("Gatehouse handler chain, outermost first:"), gatehouse.output());
             assertTrue(gatehouse.output().contains("listening  https://localhost:" + port), gatehouse.output());
+            assertTrue(gatehouse.output().contains("reverse proxy to " + upstream.uri() + " (http1, TLS by Conscrypt)"), gatehouse.output());
 
             for (HttpClient client : List.of(http1, http2))
             {
@@ -90,6 +92,37 @@ class DistributionIT
                 assertNull(response.getHeaders().get("Server"));
             }
             assertEquals("HTTP/1.1 " + upstream.requests().size(), "HTTP/1.1 2");
+        }
+    }
+
+    /**
+     * The upstream client's TLS in the assembled distribution: Conscrypt by default, offering h2 by
+     * ALPN through the jetty-alpn-conscrypt-client jar the base ships, and the JDK's when asked.
+     */
+    @Test
+    void theUpstreamClientSpeaksH2OverConscryptByDefaultAndOverTheJdksTlsWhenAsked() throws Exception
+    {
+        TestCertificates.Authority ca = TestCertificates.newAuthority("Upstream CA");
+        try (StandInUpstream upstream = StandInUpstream.tls(ca.issue("upstream.test", "upstream.test", "127.0.0.1"), true);
+             Distribution distribution = Distribution.fromTarball())
+        {
+            Path trust = ca.writePem(distribution.base().resolve("etc/upstream-ca.pem"));
+            for (String provider : List.of("auto", "jdk"))
+            {
+                int port = Distribution.freePort();
+                Distribution.Running gatehouse = distribution.start(List.of(),
+                    "jetty.ssl.port=" + port,
+                    "gatehouse.upstream=" + upstream.uri(),
+                    "gatehouse.upstream.protocol=http2",
+                    "gatehouse.upstream.tls-provider=" + provider,
+                    "gatehouse.upstream.trust-store=" + distribution.base().relativize(trust));
+                String engine = provider.equals("auto") ? "Conscrypt" : "the JDK";
+                assertTrue(gatehouse.output().contains("reverse proxy to " + upstream.uri() + " (http2, TLS by " + engine + ")"), gatehouse.output());
+                ContentResponse response = http1.newRequest(URI.create("https://localhost:" + port + "/library/sections")).send();
+                assertEquals(200, response.getStatus(), response.getContentAsString());
+                assertEquals("HTTP/2.0", upstream.lastRequest().protocol());
+                gatehouse.stop(Duration.ofSeconds(30));
+            }
         }
     }
 

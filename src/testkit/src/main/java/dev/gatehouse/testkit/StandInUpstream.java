@@ -63,6 +63,11 @@ public final class StandInUpstream implements AutoCloseable
 
     private StandInUpstream(KeyStore keyStore, boolean http2, String host, int port)
     {
+        this(keyStore, http2, host, port, null);
+    }
+
+    private StandInUpstream(KeyStore keyStore, boolean http2, String host, int port, String tlsProtocol)
+    {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("stand-in-upstream");
         server = new Server(threads);
@@ -78,6 +83,8 @@ public final class StandInUpstream implements AutoCloseable
             ssl.setKeyStore(keyStore);
             ssl.setKeyStorePassword(TestCertificates.PASSWORD);
             ssl.setKeyManagerPassword(TestCertificates.PASSWORD);
+            if (tlsProtocol != null)
+                ssl.setIncludeProtocols(tlsProtocol);
             HttpConnectionFactory h1 = new HttpConnectionFactory(config);
             if (http2)
             {
@@ -135,6 +142,16 @@ public final class StandInUpstream implements AutoCloseable
     public static StandInUpstream tls(KeyStore keyStore, boolean http2, int port)
     {
         return start(new StandInUpstream(keyStore, http2, "127.0.0.1", port));
+    }
+
+    /**
+     * A TLS upstream that speaks one TLS version only.
+     *
+     * @param tlsProtocol {@code TLSv1.2} or {@code TLSv1.3}
+     */
+    public static StandInUpstream tlsOnly(KeyStore keyStore, boolean http2, String tlsProtocol)
+    {
+        return start(new StandInUpstream(keyStore, http2, "127.0.0.1", 0, tlsProtocol));
     }
 
     private static StandInUpstream start(StandInUpstream upstream)

@@ -9,6 +9,8 @@ import dev.gatehouse.testkit.StandInUpstream;
 import dev.gatehouse.testkit.TestCertificates;
 import org.eclipse.jetty.client.ContentResponse;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -46,8 +48,9 @@ class ProxyFaultsTest
         }
     }
 
-    @Test
-    void upstreamWithAnUntrustedCertificateIsA502() throws Exception
+    @ParameterizedTest
+    @ValueSource(strings = {"conscrypt", "jdk"})
+    void upstreamWithAnUntrustedCertificateIsA502(String tlsProvider) throws Exception
     {
         TestCertificates.Authority trusted = TestCertificates.newAuthority("Trusted CA");
         TestCertificates.Authority other = TestCertificates.newAuthority("Other CA");
@@ -55,6 +58,7 @@ class ProxyFaultsTest
              GatehouseHarness gatehouse = GatehouseHarness.builder()
                  .upstream(upstream.uri())
                  .property("gatehouse.upstream.trust-store", trusted.writePem(Files.createTempDirectory("ca").resolve("ca.pem")).toString())
+                 .property("gatehouse.upstream.tls-provider", tlsProvider)
                  .start())
         {
             ContentResponse response = gatehouse.http1().newRequest(gatehouse.uri("/")).timeout(10, TimeUnit.SECONDS).send();
@@ -65,14 +69,16 @@ class ProxyFaultsTest
         }
     }
 
-    @Test
-    void upstreamWithACertificateForAnotherNameIsA502() throws Exception
+    @ParameterizedTest
+    @ValueSource(strings = {"conscrypt", "jdk"})
+    void upstreamWithACertificateForAnotherNameIsA502(String tlsProvider) throws Exception
     {
         TestCertificates.Authority ca = TestCertificates.newAuthority("Test CA");
         try (StandInUpstream upstream = StandInUpstream.tls(ca.issue("other.test", "other.test"), false);
              GatehouseHarness gatehouse = GatehouseHarness.builder()
                  .upstream(upstream.uri())
                  .property("gatehouse.upstream.trust-store", ca.writePem(Files.createTempDirectory("ca").resolve("ca.pem")).toString())
+                 .property("gatehouse.upstream.tls-provider", tlsProvider)
                  .start())
         {
             assertEquals(502, gatehouse.http2().newRequest(gatehouse.uri("/")).timeout(10, TimeUnit.SECONDS).send().getStatus());

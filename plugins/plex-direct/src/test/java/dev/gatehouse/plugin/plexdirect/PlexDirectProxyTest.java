@@ -22,6 +22,8 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -68,12 +70,19 @@ class PlexDirectProxyTest
             .plugin(new PlexDirectPlugin());
     }
 
-    @Test
-    void theUpstreamSeesTheNameAsSniAndHostWithoutDns() throws Exception
+    /** With the upstream client's TLS named: Conscrypt (the default where it loads) or the JDK's. */
+    private static GatehouseHarness.Builder gatehouse(URI upstream, String tlsProvider)
+    {
+        return gatehouse(upstream).property("gatehouse.upstream.tls-provider", tlsProvider);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"conscrypt", "jdk"})
+    void theUpstreamSeesTheNameAsSniAndHostWithoutDns(String tlsProvider) throws Exception
     {
         String hash = newHash();
         try (StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca, hash), false);
-             GatehouseHarness gatehouse = gatehouse(plex.uri(name(hash))).start())
+             GatehouseHarness gatehouse = gatehouse(plex.uri(name(hash)), tlsProvider).start())
         {
             ContentResponse response = gatehouse.http1().GET(gatehouse.uri("/library/sections"));
             assertEquals(200, response.getStatus(), response.getContentAsString());
@@ -83,14 +92,15 @@ class PlexDirectProxyTest
         }
     }
 
-    @Test
-    void aWrongHashIsA502WithAClearLogLine() throws Exception
+    @ParameterizedTest
+    @ValueSource(strings = {"conscrypt", "jdk"})
+    void aWrongHashIsA502WithAClearLogLine(String tlsProvider) throws Exception
     {
         String hash = newHash();
         String wrong = newHash();
         try (LogCapture log = new LogCapture();
              StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca, hash), false);
-             GatehouseHarness gatehouse = gatehouse(plex.uri(name(wrong))).start())
+             GatehouseHarness gatehouse = gatehouse(plex.uri(name(wrong)), tlsProvider).start())
         {
             ContentResponse response = gatehouse.http1().GET(gatehouse.uri("/library/sections"));
             assertEquals(502, response.getStatus());
@@ -102,14 +112,15 @@ class PlexDirectProxyTest
         }
     }
 
-    @Test
-    void aWrongCaIsA502WithAClearLogLine() throws Exception
+    @ParameterizedTest
+    @ValueSource(strings = {"conscrypt", "jdk"})
+    void aWrongCaIsA502WithAClearLogLine(String tlsProvider) throws Exception
     {
         String hash = newHash();
         TestCertificates.Authority other = TestCertificates.newAuthority("Someone else's CA");
         try (LogCapture log = new LogCapture();
              StandInUpstream plex = StandInUpstream.tls(plexCertificate(other, hash), false);
-             GatehouseHarness gatehouse = gatehouse(plex.uri(name(hash))).start())
+             GatehouseHarness gatehouse = gatehouse(plex.uri(name(hash)), tlsProvider).start())
         {
             ContentResponse response = gatehouse.http1().GET(gatehouse.uri("/"));
             assertEquals(502, response.getStatus());
@@ -118,13 +129,14 @@ class PlexDirectProxyTest
         }
     }
 
-    @Test
-    void aWrongCaFailsDiscoveryAtStartWithWhatToConfigure() throws Exception
+    @ParameterizedTest
+    @ValueSource(strings = {"conscrypt", "jdk"})
+    void aWrongCaFailsDiscoveryAtStartWithWhatToConfigure(String tlsProvider) throws Exception
     {
         TestCertificates.Authority other = TestCertificates.newAuthority("Someone else's CA");
         try (StandInUpstream plex = StandInUpstream.tls(plexCertificate(other, newHash()), false))
         {
-            Exception error = assertThrows(Exception.class, () -> gatehouse(plex.uri()).start().close());
+            Exception error = assertThrows(Exception.class, () -> gatehouse(plex.uri(), tlsProvider).start().close());
             String message = messages(error);
             assertTrue(message.contains("is not trusted") && message.contains("gatehouse.upstream.trust-store"), message);
         }

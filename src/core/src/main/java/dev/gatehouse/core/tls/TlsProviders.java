@@ -11,12 +11,13 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 
 /**
- * Which TLS implementation serves the HTTPS listeners: Conscrypt (BoringSSL through JNI) when its
- * native library loads on this machine, the JDK's otherwise.
+ * Which TLS implementation serves the HTTPS listeners and speaks to https upstreams: Conscrypt
+ * (BoringSSL through JNI) when its native library loads on this machine, the JDK's otherwise. The
+ * two sides are chosen separately ({@code gatehouse.tls.provider}, {@code gatehouse.upstream.tls-provider}).
  *
  * <p>Conscrypt makes new TLS connections about 1.3-1.6x as fast as JDK 17's TLS on the benchmark
- * machine (1.2-1.6 vs 2.4-3.5 ms of CPU per connection with one request), for a few per cent more
- * CPU per keep-alive request (its JNI calls per buffer) and level downloads. But its native
+ * machine (1.2-1.6 vs 2.4-3.5 ms of CPU per connection with one request). As the upstream client it
+ * takes the record encryption off JDK 17's AES-GCM (a quarter of a download's CPU). But its native
  * library exists for Linux with glibc, macOS and Windows only, and is unpacked into a temporary
  * directory that must allow executing it. A default has to start everywhere, so
  * {@link Setting#AUTO} falls back to the JDK, and says why, when the library does not load;
@@ -28,6 +29,8 @@ import javax.net.ssl.SSLEngine;
 public final class TlsProviders
 {
     public static final String CONSCRYPT = "Conscrypt";
+    static final String LISTENER_KEY = "gatehouse.tls.provider";
+    static final String UPSTREAM_KEY = "gatehouse.upstream.tls-provider";
     private static final String CONSCRYPT_CLASS = "org.conscrypt.Conscrypt";
 
     private TlsProviders()
@@ -35,7 +38,7 @@ public final class TlsProviders
     }
 
     /**
-     * The {@code gatehouse.tls.provider} setting.
+     * The {@code gatehouse.tls.provider} and {@code gatehouse.upstream.tls-provider} settings.
      */
     public enum Setting
     {
@@ -74,8 +77,8 @@ public final class TlsProviders
     }
 
     /**
-     * Chooses, and for Conscrypt registers its JCA provider (last in the list, so that only what
-     * asks for it by name uses it: the upstream client keeps the JDK's TLS).
+     * Chooses the listeners' TLS, and for Conscrypt registers its JCA provider (last in the list, so
+     * that only what asks for it by name uses it).
      *
      * @param setting {@code gatehouse.tls.provider}
      * @param explicitProvider what {@code jetty.sslContext.provider} names, or {@code null}
@@ -98,11 +101,11 @@ public final class TlsProviders
             case CONSCRYPT:
                 if (explicitProvider != null && !explicitConscrypt)
                     return new Choice(null, null, "jetty.sslContext.provider=" + explicitProvider + " contradicts gatehouse.tls.provider=conscrypt; remove one of them");
-                return required(conscrypt, "gatehouse.tls.provider=conscrypt");
+                return required(conscrypt, LISTENER_KEY + "=conscrypt", LISTENER_KEY);
             case AUTO:
             default:
                 if (explicitConscrypt)
-                    return required(conscrypt, "jetty.sslContext.provider=Conscrypt");
+                    return required(conscrypt, "jetty.sslContext.provider=Conscrypt", LISTENER_KEY);
                 if (explicitProvider != null)
                     return Choice.of(explicitProvider);
                 Loaded loaded = conscrypt.get();
@@ -110,13 +113,39 @@ public final class TlsProviders
         }
     }
 
-    private static Choice required(Supplier<Loaded> conscrypt, String what)
+    /**
+     * Chooses the upstream client's TLS: the same rules as the listeners', with no Jetty property
+     * to honour.
+     *
+     * @param setting {@code gatehouse.upstream.tls-provider}
+     */
+    public static Choice chooseUpstream(Setting setting)
+    {
+        return chooseUpstream(setting, TlsProviders::loadConscrypt);
+    }
+
+    static Choice chooseUpstream(Setting setting, Supplier<Loaded> conscrypt)
+    {
+        switch (setting)
+        {
+            case JDK:
+                return Choice.of(null);
+            case CONSCRYPT:
+                return required(conscrypt, UPSTREAM_KEY + "=conscrypt", UPSTREAM_KEY);
+            case AUTO:
+            default:
+                Loaded loaded = conscrypt.get();
+                return loaded.succeeded() ? Choice.of(CONSCRYPT) : new Choice(null, loaded.failure(), null);
+        }
+    }
+
+    private static Choice required(Supplier<Loaded> conscrypt, String what, String key)
     {
         Loaded loaded = conscrypt.get();
         if (loaded.succeeded())
             return Choice.of(CONSCRYPT);
         return new Choice(null, null, what + ", but Conscrypt does not load here: " + loaded.failure() +
-            ". Set gatehouse.tls.provider=auto (Conscrypt when it loads, else the JDK's TLS) or jdk");
+            ". Set " + key + "=auto (Conscrypt when it loads, else the JDK's TLS) or jdk");
     }
 
     /**

@@ -236,6 +236,7 @@ class ConfigBinderTest
             "gatehouse.upstream.max-connections = 256",
             "gatehouse.upstream.protocol = http1",
             "gatehouse.upstream.response-timeout = 1m",
+            "gatehouse.upstream.tls-provider = auto",
             "gatehouse.upstream.trust-store = ",
             "gatehouse.upstream.trust-store-password = (not set)",
             "gatehouse.via = gatehouse",

@@ -99,6 +99,20 @@ class TlsProvidersTest
     }
 
     @Test
+    void theUpstreamClientFollowsItsOwnSettingWithTheSameRules()
+    {
+        assertEquals(new Choice("Conscrypt", null, null), TlsProviders.chooseUpstream(Setting.AUTO, loading()));
+        assertEquals(new Choice(null, NOT_HERE, null), TlsProviders.chooseUpstream(Setting.AUTO, failing()));
+        assertEquals(new Choice("Conscrypt", null, null), TlsProviders.chooseUpstream(Setting.CONSCRYPT, loading()));
+        assertEquals("gatehouse.upstream.tls-provider=conscrypt, but Conscrypt does not load here: " + NOT_HERE +
+            ". Set gatehouse.upstream.tls-provider=auto (Conscrypt when it loads, else the JDK's TLS) or jdk",
+            TlsProviders.chooseUpstream(Setting.CONSCRYPT, failing()).problem());
+        assertEquals(4, loads.get());
+        assertEquals(new Choice(null, null, null), TlsProviders.chooseUpstream(Setting.JDK, loading()));
+        assertEquals(4, loads.get(), "jdk never loads Conscrypt");
+    }
+
+    @Test
     void withoutItsJarConscryptDoesNotLoadAndTheReasonSaysSo()
     {
         // Gatehouse's core does not depend on Conscrypt: the distribution puts its jar on the class path.
