@@ -25,4 +25,6 @@ gatehouse.tls.provider=conscrypt
 ## native library for Linux x86_64 and aarch64 (glibc 2.14 or newer; not musl/Alpine), macOS
 ## x86_64 and aarch64 and Windows x86_64, and unpacks it into java.io.tmpdir.
 ## Conscrypt ignores the JDK's jdk.tls.* system properties; Gatehouse's own TLS rules (TLS 1.2+,
-## forward-secret suites) are applied to it all the same. The upstream client keeps the JDK's TLS.
+## forward-secret suites) are applied to it all the same. The upstream client follows
+## gatehouse.upstream.tls-provider (auto: Conscrypt where it loads); set it to conscrypt in
+## start.d/gatehouse.ini to require Conscrypt there too.
