@@ -3,6 +3,7 @@ package dev.gatehouse.dist;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 
@@ -122,6 +123,44 @@ class DistributionIT
                 assertEquals(200, response.getStatus(), response.getContentAsString());
                 assertEquals("HTTP/2.0", upstream.lastRequest().protocol());
                 gatehouse.stop(Duration.ofSeconds(30));
+            }
+        }
+    }
+
+    /**
+     * With no gatehouse.upstream.trust-store the upstream is checked against the JDK's own trust
+     * configuration, javax.net.ssl.trustStore included, whichever engine encrypts: the CA set does
+     * not change with the engine, and an upstream outside it is still refused.
+     */
+    @Test
+    void withoutATrustStoreTheJdksOwnTrustConfigurationDecidesForEitherEngine() throws Exception
+    {
+        TestCertificates.Authority ca = TestCertificates.newAuthority("JVM-wide CA");
+        try (StandInUpstream upstream = StandInUpstream.tls(ca.issue("upstream.test", "upstream.test", "127.0.0.1"), false);
+             Distribution distribution = Distribution.fromTarball())
+        {
+            KeyStore jvmTrust = KeyStore.getInstance("PKCS12");
+            jvmTrust.load(null, null);
+            jvmTrust.setCertificateEntry("ca", ca.certificate());
+            Path trustStore = TestCertificates.writePkcs12(distribution.base().resolve("etc/jvm-trust.p12"), jvmTrust);
+            for (String provider : List.of("auto", "jdk"))
+            {
+                for (boolean trusted : new boolean[]{true, false})
+                {
+                    int port = Distribution.freePort();
+                    List<String> jvmOptions = trusted
+                        ? List.of("-Djavax.net.ssl.trustStore=" + trustStore, "-Djavax.net.ssl.trustStorePassword=" + TestCertificates.PASSWORD)
+                        : List.of();
+                    Distribution.Running gatehouse = distribution.start(jvmOptions,
+                        "jetty.ssl.port=" + port,
+                        "gatehouse.upstream=" + upstream.uri(),
+                        "gatehouse.upstream.tls-provider=" + provider);
+                    String engine = provider.equals("auto") ? "Conscrypt" : "the JDK";
+                    assertTrue(gatehouse.output().contains("reverse proxy to " + upstream.uri() + " (http1, TLS by " + engine + ")"), gatehouse.output());
+                    ContentResponse response = http1.newRequest(URI.create("https://localhost:" + port + "/library")).send();
+                    assertEquals(trusted ? 200 : 502, response.getStatus(), provider + ", trusted " + trusted + ": " + response.getContentAsString());
+                    gatehouse.stop(Duration.ofSeconds(30));
+                }
             }
         }
     }
