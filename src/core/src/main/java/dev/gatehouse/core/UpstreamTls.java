@@ -3,9 +3,9 @@ package dev.gatehouse.core;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.NoSuchAlgorithmException;
 import java.security.cert.CRL;
 import java.util.Collection;
-import java.security.NoSuchAlgorithmException;
 import java.util.Locale;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.TrustManager;
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 final class UpstreamTls
 {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamTls.class);
-    private static final String KEY = ConfigBinder.NAMESPACE + "upstream.tls-provider";
+    private static final String KEY = TlsProviders.UPSTREAM_KEY;
     /** Jetty's ALPN for Conscrypt client engines: without it they cannot offer h2. */
     static final String CONSCRYPT_CLIENT_ALPN = "org.eclipse.jetty.alpn.conscrypt.client.ConscryptClientALPNProcessor";
 
@@ -43,7 +43,7 @@ final class UpstreamTls
         SslContextFactory.Client tls = new JdkTrustClient();
         tls.setEndpointIdentificationAlgorithm("HTTPS");
         tls.setIncludeProtocols(TlsHardening.PROTOCOLS);
-        TlsProviders.Choice provider = withAlpn(TlsProviders.chooseUpstream(core.getUpstreamTlsProvider()), core, hasConscryptAlpn());
+        TlsProviders.Choice provider = decide(TlsProviders.chooseUpstream(core.getUpstreamTlsProvider()), core, hasConscryptAlpn());
         if (provider.problem() != null)
             problems.add(KEY, provider.problem());
         tls.setProvider(provider.provider());
@@ -51,8 +51,8 @@ final class UpstreamTls
             LOG.info("App '{}': upstream TLS by the JDK: {}; {}=jdk chooses the JDK without trying", app, provider.fallbackReason(), KEY);
         try
         {
-            // Always a store, even of the JDK's CAs alone: with none Jetty initialises the context
-            // without asking for trust managers, and Conscrypt's would not be wrapped.
+            // Always a store, even of the JDK's CAs alone: with none, Jetty initialises the context
+            // without asking for trust managers, and Conscrypt would use the JDK's unwrapped.
             tls.setTrustStore(TrustStores.jdkDefaultsPlus(core.getUpstreamTrustStore(), core.getUpstreamTrustStorePassword()));
         }
         catch (IOException | GeneralSecurityException e)
@@ -63,10 +63,11 @@ final class UpstreamTls
     }
 
     /**
-     * Conscrypt for an upstream that may speak HTTP/2 only with Jetty's ALPN for Conscrypt clients:
-     * the distribution ships it beside Conscrypt, an embedding may not have it.
+     * The upstream's provider: the loaded choice, except that Conscrypt can offer h2 only with
+     * Jetty's ALPN for Conscrypt clients (the distribution ships it beside Conscrypt, an embedding
+     * may not have it); a fallback's reason worded for the log.
      */
-    static TlsProviders.Choice withAlpn(TlsProviders.Choice choice, CoreConfig core, boolean conscryptAlpn)
+    static TlsProviders.Choice decide(TlsProviders.Choice choice, CoreConfig core, boolean conscryptAlpn)
     {
         if (choice.fallbackReason() != null)
             return new TlsProviders.Choice(null, "Conscrypt does not load here (" + choice.fallbackReason() + ")", null);

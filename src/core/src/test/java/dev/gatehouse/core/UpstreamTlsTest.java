@@ -33,8 +33,8 @@ class UpstreamTlsTest
     @Test
     void conscryptNeedsNoAlpnForHttp1()
     {
-        assertSame(CONSCRYPT, UpstreamTls.withAlpn(CONSCRYPT, core(Setting.CONSCRYPT, CoreConfig.UpstreamProtocol.HTTP1), false));
-        assertSame(CONSCRYPT, UpstreamTls.withAlpn(CONSCRYPT, core(Setting.AUTO, CoreConfig.UpstreamProtocol.HTTP2), true));
+        assertSame(CONSCRYPT, UpstreamTls.decide(CONSCRYPT, core(Setting.CONSCRYPT, CoreConfig.UpstreamProtocol.HTTP1), false));
+        assertSame(CONSCRYPT, UpstreamTls.decide(CONSCRYPT, core(Setting.AUTO, CoreConfig.UpstreamProtocol.HTTP2), true));
     }
 
     @Test
@@ -42,7 +42,14 @@ class UpstreamTlsTest
     {
         assertEquals(new Choice(null, "Conscrypt cannot offer h2 here: jetty-alpn-conscrypt-client is not on the class path, and " +
                 "gatehouse.upstream.protocol=http2 needs ALPN (the distribution ships it in lib/gatehouse/conscrypt/)", null),
-            UpstreamTls.withAlpn(CONSCRYPT, core(Setting.AUTO, CoreConfig.UpstreamProtocol.HTTP2), false));
+            UpstreamTls.decide(CONSCRYPT, core(Setting.AUTO, CoreConfig.UpstreamProtocol.HTTP2), false));
+    }
+
+    @Test
+    void aLoadFailureIsWordedForTheLog()
+    {
+        assertEquals(new Choice(null, "Conscrypt does not load here (UnsatisfiedLinkError: no conscrypt_openjdk_jni-linux-s390_64)", null),
+            UpstreamTls.decide(new Choice(null, "UnsatisfiedLinkError: no conscrypt_openjdk_jni-linux-s390_64", null), core(Setting.AUTO, CoreConfig.UpstreamProtocol.HTTP1), true));
     }
 
     @Test
@@ -51,7 +58,7 @@ class UpstreamTlsTest
         assertEquals("gatehouse.upstream.tls-provider=conscrypt, but jetty-alpn-conscrypt-client is not on the class path, and " +
                 "gatehouse.upstream.protocol=auto needs ALPN (the distribution ships it in lib/gatehouse/conscrypt/). " +
                 "Set gatehouse.upstream.tls-provider=auto or jdk",
-            UpstreamTls.withAlpn(CONSCRYPT, core(Setting.CONSCRYPT, CoreConfig.UpstreamProtocol.AUTO), false).problem());
+            UpstreamTls.decide(CONSCRYPT, core(Setting.CONSCRYPT, CoreConfig.UpstreamProtocol.AUTO), false).problem());
     }
 
     @Test

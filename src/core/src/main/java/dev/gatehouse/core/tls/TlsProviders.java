@@ -30,7 +30,7 @@ public final class TlsProviders
 {
     public static final String CONSCRYPT = "Conscrypt";
     static final String LISTENER_KEY = "gatehouse.tls.provider";
-    static final String UPSTREAM_KEY = "gatehouse.upstream.tls-provider";
+    public static final String UPSTREAM_KEY = "gatehouse.upstream.tls-provider";
     private static final String CONSCRYPT_CLASS = "org.conscrypt.Conscrypt";
 
     private TlsProviders()
