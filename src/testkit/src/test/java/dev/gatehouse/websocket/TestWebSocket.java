@@ -87,7 +87,23 @@ final class TestWebSocket implements FrameHandler
     static TestWebSocket connect(WebSocketCoreClient client, URI uri, List<String> subprotocols, Consumer<HttpFields.Mutable> headers, boolean countOnly,
                                  boolean leaveTunnelContent, long slowStartMillis) throws Exception
     {
-        TestWebSocket socket = new TestWebSocket(countOnly);
+        return connect(new TestWebSocket(countOnly), client, uri, subprotocols, headers, leaveTunnelContent, slowStartMillis);
+    }
+
+    /**
+     * A counting socket that is paused before it opens: it takes the first frame (its opening
+     * demand) and no more until {@link #resume()}, however fast the server sends.
+     */
+    static TestWebSocket connectPaused(WebSocketCoreClient client, URI uri) throws Exception
+    {
+        TestWebSocket socket = new TestWebSocket(true);
+        socket.pause();
+        return connect(socket, client, uri, List.of(), null, true, 0);
+    }
+
+    private static TestWebSocket connect(TestWebSocket socket, WebSocketCoreClient client, URI uri, List<String> subprotocols, Consumer<HttpFields.Mutable> headers,
+                                         boolean leaveTunnelContent, long slowStartMillis) throws Exception
+    {
         socket.firstDemandDelayMillis = slowStartMillis;
         CoreClientUpgradeRequest request = CoreClientUpgradeRequest.from(client, uri, socket);
         if (!subprotocols.isEmpty())
