@@ -100,6 +100,16 @@ final class Distribution implements AutoCloseable
     }
 
     /**
+     * Starts Gatehouse with {@code bin/gatehouse} on another Java installation ({@code JAVA_HOME}).
+     */
+    Running launchWithJavaHome(Path javaHome, String... arguments) throws Exception
+    {
+        ProcessBuilder builder = launcher(arguments);
+        builder.environment().put("JAVA_HOME", javaHome.toString());
+        return started(builder);
+    }
+
+    /**
      * Starts one {@code bin/gatehouse} per argument list at the same moment, then waits for each
      * one's banner.
      */

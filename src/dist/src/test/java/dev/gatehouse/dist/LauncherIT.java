@@ -3,10 +3,13 @@ package dev.gatehouse.dist;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import dev.gatehouse.testkit.StandInUpstream;
 import org.eclipse.jetty.client.HttpClient;
@@ -80,6 +83,66 @@ class LauncherIT
         {
             client.stop();
         }
+    }
+
+    /**
+     * The base's resources/ (Jetty's logging configuration) runs from a jar the launcher packs:
+     * Java 25 refuses a class archive whose class path holds a non-empty directory, so on 25 every
+     * restart ran without it (2.9-3.6 s instead of 1.6-1.7). A change to the directory is packed
+     * again and applies at the next start.
+     */
+    @Test
+    void theLoggingDirectoryRunsFromAPackedJarSoEveryJavaMapsTheArchive() throws Exception
+    {
+        HttpClient client = DistributionIT.client(false);
+        try (StandInUpstream upstream = StandInUpstream.plain();
+             Distribution distribution = Distribution.fromTarball())
+        {
+            Path base = distribution.base();
+            Path cache = base.resolve("cache/start");
+            int port = Distribution.freePort();
+            Files.writeString(base.resolve("start.d/zz-launcher-test.ini"), "jetty.ssl.port=" + port + "\ngatehouse.upstream=" + upstream.uri() + "\n");
+            List<Path> javas = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"))));
+            // The machine's second JDK (Temurin 25 here): the Java that refused the directory.
+            Path java25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64");
+            if (Files.isExecutable(java25.resolve("bin/java")))
+                javas.add(java25);
+            for (Path javaHome : javas)
+            {
+                Distribution.Running first = distribution.launchWithJavaHome(javaHome);
+                assertServes(client, port);
+                String classPath = classPath(first.commandLine());
+                assertTrue(classPath.matches(".*" + Pattern.quote(cache.toString()) + "/resources-[0-9a-f]{64}\\.jar$"), classPath);
+                for (String entry : classPath.split(":"))
+                    assertFalse(Files.isDirectory(Path.of(entry)), javaHome + ": a directory on the class path: " + entry);
+                first.stop(Duration.ofSeconds(60));
+                assertTrue(Files.size(cache.resolve("classes.jsa.new")) > 0, javaHome + ": no class archive written at exit");
+
+                Distribution.Running second = distribution.launchWithJavaHome(javaHome);
+                assertServes(client, port);
+                assertTrue(second.commandLine().contains("-XX:SharedArchiveFile=" + cache.resolve("classes.jsa")), javaHome + ": " + second.commandLine());
+                assertTrue(second.output().contains(":INFO :oejs.Server:"), second.output());
+                second.stop(Duration.ofSeconds(60));
+            }
+
+            // A changed logging configuration is packed again and applies.
+            Files.writeString(base.resolve("resources/jetty-logging.properties"), "org.eclipse.jetty.LEVEL=WARN\n", StandardOpenOption.APPEND);
+            Distribution.Running quiet = distribution.launch();
+            assertServes(client, port);
+            assertFalse(quiet.output().contains(":INFO :oejs.Server:"), quiet.output());
+            quiet.stop(Duration.ofSeconds(60));
+        }
+        finally
+        {
+            client.stop();
+        }
+    }
+
+    private static String classPath(List<String> commandLine)
+    {
+        int index = commandLine.indexOf("--class-path");
+        assertTrue(index >= 0 && index + 1 < commandLine.size(), commandLine.toString());
+        return commandLine.get(index + 1);
     }
 
     /**
