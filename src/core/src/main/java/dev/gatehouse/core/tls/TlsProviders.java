@@ -95,12 +95,12 @@ public final class TlsProviders
         {
             case JDK:
                 if (explicitConscrypt)
-                    return new Choice(null, null, "jetty.sslContext.provider=Conscrypt contradicts gatehouse.tls.provider=jdk; " +
+                    return new Choice(null, null, "jetty.sslContext.provider=Conscrypt contradicts " + LISTENER_KEY + "=jdk; " +
                         "remove one of them (a gatehouse-conscrypt module enabled before Conscrypt became the default sets the first in start.d/gatehouse-conscrypt.ini)");
                 return Choice.of(explicitProvider);
             case CONSCRYPT:
                 if (explicitProvider != null && !explicitConscrypt)
-                    return new Choice(null, null, "jetty.sslContext.provider=" + explicitProvider + " contradicts gatehouse.tls.provider=conscrypt; remove one of them");
+                    return new Choice(null, null, "jetty.sslContext.provider=" + explicitProvider + " contradicts " + LISTENER_KEY + "=conscrypt; remove one of them");
                 return required(conscrypt, LISTENER_KEY + "=conscrypt", LISTENER_KEY);
             case AUTO:
             default:
