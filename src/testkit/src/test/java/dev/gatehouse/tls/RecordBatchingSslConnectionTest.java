@@ -576,7 +576,8 @@ class RecordBatchingSslConnectionTest
     }
 
     /**
-     * The exceptions thrown in this JVM (JFR's {@code jdk.JavaExceptionThrow}) while three clients,
+     * The exceptions thrown in this JVM (JFR's {@code jdk.JavaExceptionThrow}), but for the
+     * finalizer's, while three clients,
      * each with a connection of its own and so a full handshake, GET the origin once; their
      * answers are added to {@code answers}.
      */
@@ -598,6 +599,11 @@ class RecordBatchingSslConnectionTest
             List<Thrown> thrown = new ArrayList<>();
             for (RecordedEvent event : RecordingFile.readAllEvents(events))
             {
+                // The finalizer frees engines other tests in this JVM left to it (Conscrypt's
+                // finalize snapshots the session and asks for peer certificates): not these
+                // connections' work, and whenever a collection happens to run it.
+                if (event.getThread() != null && "Finalizer".equals(event.getThread().getJavaName()))
+                    continue;
                 RecordedClass type = event.getClass("thrownClass");
                 List<String> frames = event.getStackTrace() == null ? List.of() : event.getStackTrace().getFrames().stream()
                     .map(frame -> frame.getMethod().getType().getName() + "." + frame.getMethod().getName()).toList();

@@ -2,6 +2,7 @@ package dev.gatehouse.core.websocket;
 
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -92,7 +93,18 @@ public class WebSocketBridge extends Handler.Wrapper
     private final GatehouseProxy proxy;
     private final CoreConfig config;
     private final Handshaker handshaker = Handshaker.newInstance();
+    /**
+     * How much longer the upstream end of a quiet WebSocket waits than the client's end. Both ends
+     * carry the same frames, so with equal timeouts both expire together, and the upstream's (opened
+     * first) usually won: the relay's 1001 to the client then raced the client connection's own
+     * expiry, which fails a write in flight, and the client saw the connection drop (1006) without
+     * the CLOSE. With the client's end first, its own timer sends its 1001 and the relay then closes
+     * the upstream, whose timer is still running.
+     */
+    static final Duration UPSTREAM_IDLE_MARGIN = Duration.ofSeconds(5);
+
     private final Configuration.ConfigurationCustomizer sessionConfiguration = new Configuration.ConfigurationCustomizer();
+    private final Configuration.ConfigurationCustomizer upstreamSessionConfiguration = new Configuration.ConfigurationCustomizer();
     private WebSocketComponents components;
     private WebSocketCoreClient upstreamClient;
 
@@ -107,6 +119,8 @@ public class WebSocketBridge extends Handler.Wrapper
         sessionConfiguration.setMaxTextMessageSize(config.getWebSocketMaxMessageSize().toBytes());
         sessionConfiguration.setMaxBinaryMessageSize(config.getWebSocketMaxMessageSize().toBytes());
         sessionConfiguration.setAutoFragment(true);
+        sessionConfiguration.customize(upstreamSessionConfiguration);
+        upstreamSessionConfiguration.setIdleTimeout(config.getWebSocketIdleTimeout().plus(UPSTREAM_IDLE_MARGIN));
     }
 
     @Override
@@ -203,7 +217,7 @@ public class WebSocketBridge extends Handler.Wrapper
             // HTTP/1.1 unless the route speaks HTTP/2 only.
             if (config.getUpstreamProtocol() != CoreConfig.UpstreamProtocol.HTTP2)
                 upgrade.setVersion(HttpVersion.HTTP_1_1);
-            upgrade.setConfiguration(sessionConfiguration);
+            upgrade.setConfiguration(upstreamSessionConfiguration);
             upgrade.timeout(config.getUpstreamConnectTimeout().toMillis() + config.getUpstreamResponseTimeout().toMillis(), TimeUnit.MILLISECONDS);
             List<String> subprotocols = request.getHeaders().getCSV(HttpHeader.SEC_WEBSOCKET_SUBPROTOCOL, true);
             if (!subprotocols.isEmpty())

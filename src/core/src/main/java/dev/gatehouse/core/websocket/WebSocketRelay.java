@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * end answers, so the initiator receives the answer's code (or, if the other end went away instead,
  * its own code back, as core answers by default). An end that vanishes without a close handshake
  * (TCP reset, idle timeout, protocol error) makes the proxy close the other end: the client gets 1011
- * (1001 for an idle timeout), the upstream 1001. Core closes the connection right after sending any
+ * (1001 for an idle timeout), the upstream 1001. A quiet socket times out at the client's end first
+ * ({@link WebSocketBridge#UPSTREAM_IDLE_MARGIN}). Core closes the connection right after sending any
  * code other than 1000, 1005 or 3000-4999 rather than wait for the answer; for 1000 and application
  * codes the answer must come within {@link #CLOSE_GRACE} of the proxy's CLOSE, or the connection is
  * dropped, so a silent peer holds nothing for the (long) idle timeout.</p>
