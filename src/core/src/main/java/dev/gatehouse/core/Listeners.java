@@ -13,6 +13,7 @@ import java.util.Set;
 import dev.gatehouse.core.config.ConfigBinder;
 import dev.gatehouse.core.config.ConfigurationProblems;
 import dev.gatehouse.core.tls.CertificateReloader;
+import dev.gatehouse.core.tls.ConscryptKeys;
 import dev.gatehouse.core.tls.FirstEntrySniSelector;
 import dev.gatehouse.core.tls.RecordBatchingSslConnectionFactory;
 import dev.gatehouse.core.tls.curves.FastCurves;
@@ -119,6 +120,8 @@ final class Listeners
         if (provider.problem() != null)
             problems.add(provider.problem());
         ssl.setProvider(provider.provider());
+        if (TlsProviders.CONSCRYPT.equals(provider.provider()))
+            ConscryptKeys.apply(ssl);
         if (provider.fallbackReason() != null)
             LOG.info("HTTPS TLS by the JDK: Conscrypt does not load here ({}); gatehouse.tls.provider=jdk chooses the JDK without trying", provider.fallbackReason());
         TlsHardening.apply(ssl);
