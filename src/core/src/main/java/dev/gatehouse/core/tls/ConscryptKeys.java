@@ -76,7 +76,7 @@ public final class ConscryptKeys
         }
 
         @Override
-        public synchronized Service getService(String type, String algorithm)
+        public Service getService(String type, String algorithm)
         {
             if (!"KeyManagerFactory".equals(type) || algorithm == null || !algorithm.startsWith(ALGORITHM_PREFIX))
                 return super.getService(type, algorithm);
