@@ -34,9 +34,8 @@ class LauncherIT
         {
             Path base = distribution.base();
             Path cache = base.resolve("cache/start");
-            Path ini = base.resolve("start.d/zz-launcher-test.ini");
             int firstPort = Distribution.freePort();
-            Files.writeString(ini, "jetty.ssl.port=" + firstPort + "\ngatehouse.upstream=" + upstream.uri() + "\n");
+            listenAndProxy(base, firstPort, upstream);
 
             // 1. No cache: start.jar gives the command line, which runs and dumps its classes at exit.
             Distribution.Running first = distribution.launch();
@@ -65,7 +64,7 @@ class LauncherIT
 
             // 3. start.d changed: a new command line (the new port), the old archive thrown away.
             int secondPort = Distribution.freePort();
-            Files.writeString(ini, "jetty.ssl.port=" + secondPort + "\ngatehouse.upstream=" + upstream.uri() + "\n");
+            listenAndProxy(base, secondPort, upstream);
             Distribution.Running third = distribution.launch();
             assertTrue(third.output().contains("listening  https://localhost:" + secondPort), third.output());
             assertServes(client, secondPort);
@@ -101,7 +100,7 @@ class LauncherIT
             Path base = distribution.base();
             Path cache = base.resolve("cache/start");
             int port = Distribution.freePort();
-            Files.writeString(base.resolve("start.d/zz-launcher-test.ini"), "jetty.ssl.port=" + port + "\ngatehouse.upstream=" + upstream.uri() + "\n");
+            listenAndProxy(base, port, upstream);
             List<Path> javas = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"))));
             // The machine's second JDK (Temurin 25 here): the Java that refused the directory.
             Path java25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64");
@@ -136,6 +135,12 @@ class LauncherIT
         {
             client.stop();
         }
+    }
+
+    /** The base's listening port and upstream, in a start.d file of the test's own (replaced whole). */
+    private static void listenAndProxy(Path base, int port, StandInUpstream upstream) throws Exception
+    {
+        Files.writeString(base.resolve("start.d/zz-launcher-test.ini"), "jetty.ssl.port=" + port + "\ngatehouse.upstream=" + upstream.uri() + "\n");
     }
 
     private static String classPath(List<String> commandLine)
@@ -195,7 +200,7 @@ class LauncherIT
         {
             Path cache = distribution.base().resolve("cache/start");
             int port = Distribution.freePort();
-            Files.writeString(distribution.base().resolve("start.d/zz-launcher-test.ini"), "jetty.ssl.port=" + port + "\ngatehouse.upstream=" + upstream.uri() + "\n");
+            listenAndProxy(distribution.base(), port, upstream);
 
             Distribution.Running withAgent = distribution.launchWithJavaOptions("-Xmx128m -agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:0");
             assertServes(client, port);

@@ -142,13 +142,12 @@ public final class ConscryptKeys
         {
             if (alias == null)
                 return null;
-            PrivateKey key = nativeKeys.get(alias);
-            if (key != null)
-                return key;
-            PrivateKey original = keys.getPrivateKey(alias);
-            if (original == null)
-                return null;
-            return nativeKeys.computeIfAbsent(alias, ignored -> toNative(original));
+            // No entry is made for an alias without a key (the function answers null).
+            return nativeKeys.computeIfAbsent(alias, known ->
+            {
+                PrivateKey original = keys.getPrivateKey(known);
+                return original == null ? null : toNative(original);
+            });
         }
 
         private static PrivateKey toNative(PrivateKey key)
