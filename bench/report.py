@@ -51,6 +51,7 @@ def parse_value(metric, text):
 def main():
     path, conditions = sys.argv[1], sys.argv[2]
     samples = defaultdict(list)
+    by_round = defaultdict(lambda: defaultdict(list))
     notes = defaultdict(set)
     failed = set()
     for line in open(path, encoding="utf-8"):
@@ -76,6 +77,7 @@ def main():
         parsed = parse_value(metric, value)
         if parsed is not None:
             samples[(candidate, metric)].append(parsed)
+            by_round[(candidate, metric)][_round].append(parsed)
 
     candidates = [c for c in ORDER if any(k[0] == c for k in samples) or c in failed]
     medians = {k: statistics.median(v) for k, v in samples.items()}
@@ -133,8 +135,32 @@ def main():
     for candidate in candidates:
         for note in sorted(notes.get(candidate, ())):
             print("- {}: {}".format(TITLES[candidate], note))
+    paired = paired_rounds(by_round)
+    if paired:
+        print()
+        print("Variant B against Gatehouse, round by round (each round measures both, one after the other, "
+              "so a pair shares the machine's phase): " + "; ".join(paired) + ".")
     print()
     print("Conditions: " + conditions)
+
+
+def paired_rounds(by_round):
+    """Per figure, in how many rounds variant B did better than Gatehouse, and the median of the
+    per-round ratios B/A: on a machine whose speed drifts, pairs say more than two medians."""
+    lines = []
+    for metric, title, higher, _fmt in METRICS:
+        if metric.startswith("start") or metric == "peak_rss_MiB":
+            continue  # measured once per candidate, A's before B's: not pairs
+        a = {r: statistics.mean(v) for r, v in by_round.get(("gatehouse", metric), {}).items()}
+        b = {r: statistics.mean(v) for r, v in by_round.get(("gatehouse-b", metric), {}).items()}
+        rounds = sorted(set(a) & set(b), key=lambda r: int(r) if r.isdigit() else r)
+        rounds = [r for r in rounds if a[r] > 0 and b[r] > 0]
+        if len(rounds) < 2:
+            continue
+        better = sum(1 for r in rounds if (b[r] > a[r]) == higher and b[r] != a[r])
+        ratio = statistics.median(b[r] / a[r] for r in rounds)
+        lines.append("{}: B better in {} of {}, B/A {:.3f}".format(title.strip(), better, len(rounds), ratio))
+    return lines
 
 
 if __name__ == "__main__":
