@@ -39,6 +39,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -50,6 +51,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class AppsTest
 {
+    @TempDir
+    Path temporary;
+
     @Test
     void hostNamePicksTheAppOverHttp1AndHttp2AndAnUnknownHostGetsA404() throws Exception
     {
@@ -89,7 +93,7 @@ class AppsTest
     void sniPicksEachAppsCertificateAndHostPicksItsUpstream() throws Exception
     {
         TestCertificates.Authority ca = TestCertificates.newAuthority("Apps SNI CA");
-        Path certificates = Files.createTempDirectory("certificates");
+        Path certificates = Files.createDirectory(temporary.resolve("certificates"));
         Path plexPem = combinedPem(ca.issue("plex.test", "plex.test"), certificates.resolve("plex.pem"));
         Path jellyfinPem = combinedPem(ca.issue("jellyfin.test", "jellyfin.test"), certificates.resolve("jellyfin.pem"));
         try (StandInUpstream plex = named("plex");
@@ -142,7 +146,7 @@ class AppsTest
     void appFilesAreAddedChangedAndRemovedWhileADownloadOnAnotherAppStreams() throws Exception
     {
         TestCertificates.Authority ca = TestCertificates.newAuthority("Apps Test CA");
-        Path caFile = ca.writePem(Files.createTempDirectory("ca").resolve("ca.pem"));
+        Path caFile = ca.writePem(temporary.resolve("ca.pem"));
         try (StandInUpstream plex = StandInUpstream.plain();
              StandInUpstream jellyfin = named("jellyfin");
              StandInUpstream jellyfinOverTls = StandInUpstream.tls(ca.issue("localhost", "localhost"), false);

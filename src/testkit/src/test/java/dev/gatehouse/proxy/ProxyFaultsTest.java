@@ -1,7 +1,7 @@
 package dev.gatehouse.proxy;
 
 import java.net.ServerSocket;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import dev.gatehouse.testkit.GatehouseHarness;
@@ -9,6 +9,7 @@ import dev.gatehouse.testkit.StandInUpstream;
 import dev.gatehouse.testkit.TestCertificates;
 import org.eclipse.jetty.client.ContentResponse;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -21,6 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ProxyFaultsTest
 {
+    @TempDir
+    Path temporary;
+
     @Test
     void upstreamDownIsA502AtOnceNotAfterATimeout() throws Exception
     {
@@ -57,7 +61,7 @@ class ProxyFaultsTest
         try (StandInUpstream upstream = StandInUpstream.tls(other.issue("127.0.0.1", "127.0.0.1"), false);
              GatehouseHarness gatehouse = GatehouseHarness.builder()
                  .upstream(upstream.uri())
-                 .property("gatehouse.upstream.trust-store", trusted.writePem(Files.createTempDirectory("ca").resolve("ca.pem")).toString())
+                 .property("gatehouse.upstream.trust-store", trusted.writePem(temporary.resolve("ca.pem")).toString())
                  .property("gatehouse.upstream.tls-provider", tlsProvider)
                  .start())
         {
@@ -77,7 +81,7 @@ class ProxyFaultsTest
         try (StandInUpstream upstream = StandInUpstream.tls(ca.issue("other.test", "other.test"), false);
              GatehouseHarness gatehouse = GatehouseHarness.builder()
                  .upstream(upstream.uri())
-                 .property("gatehouse.upstream.trust-store", ca.writePem(Files.createTempDirectory("ca").resolve("ca.pem")).toString())
+                 .property("gatehouse.upstream.trust-store", ca.writePem(temporary.resolve("ca.pem")).toString())
                  .property("gatehouse.upstream.tls-provider", tlsProvider)
                  .start())
         {

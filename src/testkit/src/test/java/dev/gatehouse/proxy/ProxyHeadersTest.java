@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy;
 
+import java.nio.file.Path;
 import java.util.List;
 
 import dev.gatehouse.testkit.GatehouseHarness;
@@ -10,6 +11,7 @@ import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpHeader;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -24,6 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ProxyHeadersTest
 {
+    @TempDir
+    Path temporary;
+
     @ParameterizedTest(name = "client {0}, upstream {1}")
     @CsvSource({"h1,h1", "h2,h1", "h1,h2", "h2,h2"})
     void hostPolicyIsTheSameForEveryProtocolPair(String clientProtocol, String upstreamProtocol) throws Exception
@@ -33,7 +38,7 @@ class ProxyHeadersTest
              GatehouseHarness gatehouse = GatehouseHarness.builder()
                  .upstream(upstream.uri())
                  .property("gatehouse.upstream.protocol", upstreamProtocol.equals("h2") ? "http2" : "http1")
-                 .property("gatehouse.upstream.trust-store", ca.writePem(java.nio.file.Files.createTempDirectory("ca").resolve("ca.pem")).toString())
+                 .property("gatehouse.upstream.trust-store", ca.writePem(temporary.resolve("ca.pem")).toString())
                  .start())
         {
             HttpClient client = clientProtocol.equals("h2") ? gatehouse.http2() : gatehouse.http1();

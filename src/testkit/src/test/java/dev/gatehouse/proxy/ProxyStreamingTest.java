@@ -3,7 +3,7 @@ package dev.gatehouse.proxy;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -37,6 +37,7 @@ import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -52,6 +53,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ProxyStreamingTest
 {
+    @TempDir
+    Path temporary;
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"h1", "h2"})
     void rangeRequestsReturnTheRightBytesAnd206(String protocol) throws Exception
@@ -186,7 +190,7 @@ class ProxyStreamingTest
         long upload = 16L << 20;
         try (StandInUpstream upstream = StandInUpstream.tls(ca.issue("127.0.0.1", "127.0.0.1"), false);
              GatehouseHarness gatehouse = GatehouseHarness.builder().upstream(upstream.uri())
-                 .property("gatehouse.upstream.trust-store", ca.writePem(Files.createTempDirectory("ca").resolve("ca.pem")).toString())
+                 .property("gatehouse.upstream.trust-store", ca.writePem(temporary.resolve("ca.pem")).toString())
                  .trackBuffers()
                  .start())
         {

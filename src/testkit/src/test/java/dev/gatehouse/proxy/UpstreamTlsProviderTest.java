@@ -1,6 +1,5 @@
 package dev.gatehouse.proxy;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -10,6 +9,7 @@ import dev.gatehouse.testkit.TestCertificates;
 import org.eclipse.jetty.client.ContentResponse;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -22,6 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class UpstreamTlsProviderTest
 {
+    @TempDir
+    static Path temporary;
+
     private static TestCertificates.Authority ca;
     private static Path caPem;
 
@@ -29,7 +32,7 @@ class UpstreamTlsProviderTest
     static void authority() throws Exception
     {
         ca = TestCertificates.newAuthority("Upstream TLS Provider Test CA");
-        caPem = ca.writePem(Files.createTempDirectory("ca").resolve("ca.pem"));
+        caPem = ca.writePem(temporary.resolve("ca.pem"));
     }
 
     private static String contextProvider(GatehouseHarness gatehouse)

@@ -3,6 +3,7 @@ package dev.gatehouse.websocket;
 import dev.gatehouse.testkit.TestPlugin;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -28,6 +29,7 @@ import org.eclipse.jetty.websocket.core.OpCode;
 import org.eclipse.jetty.websocket.core.client.WebSocketCoreClient;
 import org.eclipse.jetty.websocket.core.exception.UpgradeException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -44,6 +46,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class WebSocketBridgeTest
 {
+    @TempDir
+    Path temporary;
+
     private static WebSocketCoreClient webSocketClient(HttpClient http) throws Exception
     {
         WebSocketCoreClient client = new WebSocketCoreClient(http, null);
@@ -291,7 +296,7 @@ class WebSocketBridgeTest
         try (StandInWebSocketUpstream upstream = StandInWebSocketUpstream.tls(ca.issue("upstream.test", "upstream.test", "127.0.0.1"));
              GatehouseHarness gatehouse = GatehouseHarness.builder()
                  .upstream(upstream.uri())
-                 .property("gatehouse.upstream.trust-store", ca.writePem(java.nio.file.Files.createTempDirectory("ca").resolve("ca.pem")).toString())
+                 .property("gatehouse.upstream.trust-store", ca.writePem(temporary.resolve("ca.pem")).toString())
                  .start())
         {
             WebSocketCoreClient client = webSocketClient(gatehouse.http2());

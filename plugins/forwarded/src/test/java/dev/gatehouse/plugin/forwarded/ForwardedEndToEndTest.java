@@ -1,6 +1,5 @@
 package dev.gatehouse.plugin.forwarded;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Queue;
@@ -13,6 +12,7 @@ import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.server.Request;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -30,6 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ForwardedEndToEndTest
 {
+    @TempDir
+    Path temporary;
+
     /**
      * Every client-claim header a client could try, including aliases that some back ends fold
      * into X-Forwarded-For.
@@ -245,7 +248,7 @@ class ForwardedEndToEndTest
     @Test
     void aMissingCloudflareFileStopsTheStart() throws Exception
     {
-        Path missing = Files.createTempDirectory("forwarded").resolve("no-such-file.txt");
+        Path missing = temporary.resolve("no-such-file.txt");
         try (StandInUpstream upstream = StandInUpstream.plain())
         {
             Exception failure = assertThrows(Exception.class, () -> GatehouseHarness.builder()

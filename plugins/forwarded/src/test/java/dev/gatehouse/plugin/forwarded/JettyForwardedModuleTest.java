@@ -16,6 +16,7 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,6 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class JettyForwardedModuleTest
 {
+    @TempDir
+    static Path temporary;
+
     @Test
     void startUpIsRefusedWithJettysForwardedModule() throws Exception
     {
@@ -48,7 +52,7 @@ class JettyForwardedModuleTest
 
     private static Server install(boolean withJettyForwarded) throws Exception
     {
-        Path base = Files.createTempDirectory("gatehouse-base");
+        Path base = Files.createTempDirectory(temporary, "gatehouse-base");
         Server server = new Server();
         HttpConfiguration httpConfig = new HttpConfiguration();
         if (withJettyForwarded)

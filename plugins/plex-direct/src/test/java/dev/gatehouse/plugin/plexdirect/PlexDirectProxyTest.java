@@ -1,7 +1,6 @@
 package dev.gatehouse.plugin.plexdirect;
 
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.util.List;
@@ -22,6 +21,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -37,6 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PlexDirectProxyTest
 {
+    @TempDir
+    static Path temporary;
+
     private static TestCertificates.Authority ca;
     private static Path caPem;
 
@@ -44,7 +47,7 @@ class PlexDirectProxyTest
     static void authority() throws Exception
     {
         ca = TestCertificates.newAuthority("Test Plex CA");
-        caPem = ca.writePem(Files.createTempDirectory("plex-ca").resolve("ca.pem"));
+        caPem = ca.writePem(temporary.resolve("ca.pem"));
     }
 
     static String newHash()
