@@ -16,6 +16,7 @@ import dev.gatehouse.core.tls.CertificateReloader;
 import dev.gatehouse.core.tls.ConscryptKeys;
 import dev.gatehouse.core.tls.FirstEntrySniSelector;
 import dev.gatehouse.core.tls.RecordBatchingSslConnectionFactory;
+import dev.gatehouse.core.tls.SniCheckPerConnection;
 import dev.gatehouse.core.tls.curves.FastCurves;
 import dev.gatehouse.core.tls.SelfSignedCertificate;
 import dev.gatehouse.core.tls.ServerCertificates;
@@ -83,7 +84,10 @@ final class Listeners
             }
         }
         for (HttpConfiguration configuration : configurations)
+        {
+            SniCheckPerConnection.replaceIn(configuration);
             customizers.forEach(configuration::addCustomizer);
+        }
 
         HttpConfiguration template = ids.get("httpConfig") instanceof HttpConfiguration shared ? shared : new HttpConfiguration();
         if (core.getRedirectPort() > 0)

@@ -93,6 +93,19 @@ class DistributionIT
                 assertNull(response.getHeaders().get("Server"));
             }
             assertEquals("HTTP/1.1 " + upstream.requests().size(), "HTTP/1.1 2");
+
+            // Jetty's SNI host check (jetty.ssl.sniHostCheck, on by default), made once per
+            // connection and host name: a Host the certificate does not name is refused each time,
+            // and on the same connection a named one still passes.
+            for (int i = 0; i < 2; i++)
+            {
+                ContentResponse refused = http1.newRequest(URI.create("https://localhost:" + port + "/library"))
+                    .headers(headers -> headers.put("Host", "elsewhere.test"))
+                    .send();
+                assertEquals(400, refused.getStatus(), refused.getContentAsString());
+                assertEquals(200, http1.newRequest(URI.create("https://localhost:" + port + "/library")).send().getStatus());
+            }
+            assertEquals(4, upstream.requests().size());
         }
     }
 

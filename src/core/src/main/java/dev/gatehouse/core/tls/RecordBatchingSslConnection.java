@@ -88,6 +88,8 @@ public class RecordBatchingSslConnection extends SslConnection
      * another read now would find nothing too (see {@link #networkFill}).
      */
     private volatile boolean socketDrained;
+    /** The last session and host name the SNI check accepted here (see {@link SniCheckPerConnection}). */
+    private volatile SniCheckPerConnection.Accepted sniAccepted;
 
     public RecordBatchingSslConnection(ByteBufferPool pool, Executor executor, SslContextFactory sslContextFactory, EndPoint endPoint, SSLEngine engine)
     {
@@ -136,6 +138,16 @@ public class RecordBatchingSslConnection extends SslConnection
     {
         socketDrained = false;
         super.onFillable();
+    }
+
+    SniCheckPerConnection.Accepted sniAccepted()
+    {
+        return sniAccepted;
+    }
+
+    void sniAccepted(SniCheckPerConnection.Accepted accepted)
+    {
+        sniAccepted = accepted;
     }
 
     @Override
