@@ -2,12 +2,16 @@ package dev.gatehouse.proxy;
 
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import dev.gatehouse.testkit.GatehouseHarness;
 import dev.gatehouse.testkit.StandInUpstream;
 import dev.gatehouse.testkit.TestCertificates;
 import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -107,6 +111,50 @@ class ProxyFaultsTest
 
             // An upstream that answers within the timeout is not cut, on the same connection pool.
             assertEquals(200, gatehouse.http1().newRequest(gatehouse.uri("/stall/200")).timeout(20, TimeUnit.SECONDS).send().getStatus());
+        }
+    }
+
+    @Test
+    void concurrentRequestsEachGetTheirOwnDeadline() throws Exception
+    {
+        // Requests sent 400 ms apart, each past the timeout, each answered 504 a timeout after
+        // its own start, while quick ones beside them are not cut.
+        try (StandInUpstream upstream = StandInUpstream.plain();
+             GatehouseHarness gatehouse = GatehouseHarness.builder()
+                 .upstream(upstream.uri())
+                 .property("gatehouse.upstream.response-timeout", "1s")
+                 .start())
+        {
+            HttpClient client = gatehouse.http2();
+            List<CompletableFuture<Long>> stalled = new ArrayList<>();
+            for (int i = 0; i < 3; i++)
+            {
+                long start = System.nanoTime();
+                CompletableFuture<Long> answered = new CompletableFuture<>();
+                client.newRequest(gatehouse.uri("/stall/6000")).timeout(20, TimeUnit.SECONDS).send(result ->
+                {
+                    if (result.getResponse().getStatus() == 504)
+                        answered.complete(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                    else
+                        answered.completeExceptionally(new AssertionError("status " + result.getResponse().getStatus(), result.getFailure()));
+                });
+                stalled.add(answered);
+                Thread.sleep(400);
+            }
+            List<CompletableFuture<Integer>> quick = new ArrayList<>();
+            for (int i = 0; i < 20; i++)
+            {
+                CompletableFuture<Integer> answered = new CompletableFuture<>();
+                client.newRequest(gatehouse.uri("/stall/100")).timeout(20, TimeUnit.SECONDS).send(result -> answered.complete(result.getResponse().getStatus()));
+                quick.add(answered);
+            }
+            for (CompletableFuture<Long> answered : stalled)
+            {
+                long millis = answered.get(20, TimeUnit.SECONDS);
+                assertTrue(millis >= 900 && millis < 3000, "504 after " + millis + " ms for a 1 s timeout");
+            }
+            for (CompletableFuture<Integer> answered : quick)
+                assertEquals(200, answered.get(20, TimeUnit.SECONDS));
         }
     }
 
