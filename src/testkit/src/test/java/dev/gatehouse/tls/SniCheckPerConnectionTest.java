@@ -3,7 +3,9 @@ package dev.gatehouse.tls;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.Security;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLSession;
@@ -14,10 +16,15 @@ import dev.gatehouse.testkit.GatehouseHarness;
 import dev.gatehouse.testkit.LoopbackResolver;
 import dev.gatehouse.testkit.TestCertificates;
 import org.conscrypt.Conscrypt;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
@@ -72,14 +79,10 @@ class SniCheckPerConnectionTest
     void theCheckRunsOncePerConnectionAndHostAndRefusesEveryTime(String provider) throws Exception
     {
         TestCertificates.Authority ca = TestCertificates.newAuthority("SNI Check CA");
-        SslContextFactory.Server tls = new SslContextFactory.Server();
+        SslContextFactory.Server tls = serverTls(ca, "gatehouse.test", "alias.test");
         tls.setProvider(provider);
-        tls.setKeyStore(ca.issue("gatehouse.test", "gatehouse.test", "alias.test"));
-        tls.setKeyStorePassword(TestCertificates.PASSWORD);
         CountingCheck check = new CountingCheck();
-        check.setSniHostCheck(true);
-        HttpConfiguration configuration = new HttpConfiguration();
-        configuration.addCustomizer(check);
+        HttpConfiguration configuration = checkedBy(check);
         Server server = new Server();
         HttpConnectionFactory http = new HttpConnectionFactory(configuration);
         ServerConnector connector = new ServerConnector(server, new RecordBatchingSslConnectionFactory(tls, http.getProtocol()), http);
@@ -150,6 +153,75 @@ class SniCheckPerConnectionTest
             client.stop();
             server.stop();
         }
+    }
+
+    @Test
+    void http2StreamsOfOneConnectionShareTheCheck() throws Exception
+    {
+        // HTTP/2 requests reach the TLS connection through HTTP2ServerConnection's end point. The
+        // JDK's TLS: this class path has no Conscrypt ALPN processor for the server.
+        TestCertificates.Authority ca = TestCertificates.newAuthority("SNI Check H2 CA");
+        SslContextFactory.Server tls = serverTls(ca, "gatehouse.test");
+        CountingCheck check = new CountingCheck();
+        HttpConfiguration configuration = checkedBy(check);
+        Server server = new Server();
+        HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(configuration);
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol());
+        alpn.setDefaultProtocol(h2.getProtocol());
+        ServerConnector connector = new ServerConnector(server, new RecordBatchingSslConnectionFactory(tls, alpn.getProtocol()), alpn, h2);
+        connector.setHost("127.0.0.1");
+        server.addConnector(connector);
+        server.setHandler(new Handler.Abstract()
+        {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback)
+            {
+                response.write(true, ByteBuffer.wrap(request.getConnectionMetaData().getId().getBytes(StandardCharsets.US_ASCII)), callback);
+                return true;
+            }
+        });
+        ClientConnector clientConnector = clientConnector(ca);
+        HttpClient client = new HttpClient(new HttpClientTransportDynamic(clientConnector, new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(clientConnector))));
+        client.setSocketAddressResolver(new LoopbackResolver());
+        try
+        {
+            server.start();
+            client.start();
+            String uri = "https://gatehouse.test:" + connector.getLocalPort() + "/";
+            Set<String> connections = new HashSet<>();
+            for (int i = 0; i < 5; i++)
+            {
+                ContentResponse response = get(client, uri, null);
+                assertEquals(200, response.getStatus());
+                assertEquals(HttpVersion.HTTP_2, response.getVersion());
+                connections.add(response.getContentAsString());
+            }
+            assertEquals(1, connections.size(), connections.toString());
+            assertEquals(1, check.checks.get(), "five HTTP/2 requests with one host on one connection");
+        }
+        finally
+        {
+            client.stop();
+            server.stop();
+        }
+    }
+
+    /** The server's TLS with a certificate from {@code ca} for {@code names}, the first its subject. */
+    private static SslContextFactory.Server serverTls(TestCertificates.Authority ca, String... names)
+    {
+        SslContextFactory.Server tls = new SslContextFactory.Server();
+        tls.setKeyStore(ca.issue(names[0], names));
+        tls.setKeyStorePassword(TestCertificates.PASSWORD);
+        return tls;
+    }
+
+    /** A configuration whose only customizer is {@code check}, with Jetty's host check on. */
+    private static HttpConfiguration checkedBy(CountingCheck check)
+    {
+        check.setSniHostCheck(true);
+        HttpConfiguration configuration = new HttpConfiguration();
+        configuration.addCustomizer(check);
+        return configuration;
     }
 
     /** A client connector that verifies the server's certificate against {@code ca} and the host name. */
