@@ -153,8 +153,7 @@ def paired_rounds(by_round):
             continue  # measured once per candidate, A's before B's: not pairs
         a = {r: statistics.mean(v) for r, v in by_round.get(("gatehouse", metric), {}).items()}
         b = {r: statistics.mean(v) for r, v in by_round.get(("gatehouse-b", metric), {}).items()}
-        rounds = sorted(set(a) & set(b), key=lambda r: int(r) if r.isdigit() else r)
-        rounds = [r for r in rounds if a[r] > 0 and b[r] > 0]
+        rounds = [r for r in set(a) & set(b) if a[r] > 0 and b[r] > 0]
         if len(rounds) < 2:
             continue
         better = sum(1 for r in rounds if (b[r] > a[r]) == higher and b[r] != a[r])

@@ -67,15 +67,16 @@ public class SniCheckPerConnection extends SecureRequestCustomizer
             return;
         RecordBatchingSslConnection connection = tlsConnection(request);
         String serverName = Request.getServerName(request);
-        if (connection != null && serverName != null)
+        if (connection == null || serverName == null)
         {
-            Accepted accepted = connection.sniAccepted();
-            if (accepted != null && accepted.session() == session && accepted.serverName().equals(serverName))
-                return;
+            super.checkSni(request, session);
+            return;
         }
+        Accepted accepted = connection.sniAccepted();
+        if (accepted != null && accepted.session() == session && accepted.serverName().equals(serverName))
+            return;
         super.checkSni(request, session);
-        if (connection != null && serverName != null)
-            connection.sniAccepted(new Accepted(session, serverName));
+        connection.sniAccepted(new Accepted(session, serverName));
     }
 
     private static RecordBatchingSslConnection tlsConnection(Request request)
