@@ -503,7 +503,10 @@ class RecordBatchingSslConnectionTest
         plain.close();
         SSLEngine engine = served.get(5, TimeUnit.SECONDS).getSSLEngine();
         EndPoint network = served.get().getEndPoint();
-        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); network.isOpen() && System.nanoTime() < deadline; )
+        // The end point closes first; the connection's onClose, which closes the engine, runs
+        // after it on the selector's thread, so wait for both rather than the socket alone.
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+             (network.isOpen() || !engine.isInboundDone() || !engine.isOutboundDone()) && System.nanoTime() < deadline; )
             Thread.sleep(10);
 
         assertTrue(engine.getClass().getName().startsWith("org.conscrypt."), engine.getClass().getName());
