@@ -422,13 +422,15 @@ public final class StandInUpstream implements AutoCloseable
      * What the upstream received.
      *
      * @param sni the TLS server name the client sent, or {@code null}
+     * @param connection the id of the connection (or h2 session) the request came on
      */
-    public record RecordedRequest(String method, String pathQuery, String protocol, HttpFields headers, String remoteAddress, String sni)
+    public record RecordedRequest(String method, String pathQuery, String protocol, HttpFields headers, String remoteAddress, String sni, String connection)
     {
         static RecordedRequest of(Request request, String sni)
         {
             return new RecordedRequest(request.getMethod(), request.getHttpURI().getPathQuery(), request.getConnectionMetaData().getProtocol(),
-                HttpFields.build(request.getHeaders()).asImmutable(), Request.getRemoteAddr(request), sni);
+                HttpFields.build(request.getHeaders()).asImmutable(), Request.getRemoteAddr(request), sni,
+                request.getConnectionMetaData().getId());
         }
 
         public List<String> values(String header)

@@ -121,7 +121,13 @@ public class GatehouseProxy extends ProxyHandler.Reverse
         ClientConnectionFactory.Info http1 = HttpClientConnectionFactory.HTTP11;
         return switch (config.getUpstreamProtocol())
         {
-            case HTTP1 -> new HttpClientTransportDynamic(connector, http1);
+            case HTTP1 ->
+            {
+                HttpClientTransportDynamic transport = new HttpClientTransportDynamic(connector, http1);
+                // One request per connection: the idle connections are found in a bitmap, not a walk.
+                transport.setConnectionPoolFactory(destination -> new FirstIdleConnectionPool(destination, destination.getHttpClient().getMaxConnectionsPerDestination()));
+                yield transport;
+            }
             case HTTP2 -> new HttpClientTransportDynamic(connector, new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector)));
             case AUTO -> new HttpClientTransportDynamic(connector, http1, new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector)));
         };

@@ -1,0 +1,109 @@
+package dev.gatehouse.proxy;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import dev.gatehouse.core.proxy.FirstIdleConnectionPool;
+import dev.gatehouse.testkit.GatehouseHarness;
+import dev.gatehouse.testkit.StandInUpstream;
+import dev.gatehouse.testkit.TestCertificates;
+import org.eclipse.jetty.client.CompletableResponseListener;
+import org.eclipse.jetty.client.ConnectionPool;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.MultiplexConnectionPool;
+import org.eclipse.jetty.client.transport.HttpDestination;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The upstream connection pool over real TLS: an HTTP/1.1 route's connections are found in a
+ * bitmap of idle slots (FirstIdleConnectionPool), are reused for keep-alive and never exceed
+ * {@code gatehouse.upstream.max-connections}, however many requests wait; an h2 route keeps Jetty's
+ * multiplexing pool.
+ */
+class UpstreamConnectionPoolTest
+{
+    @TempDir
+    static Path temporary;
+    private static TestCertificates.Authority ca;
+    private static Path caPem;
+
+    @BeforeAll
+    static void authority() throws Exception
+    {
+        ca = TestCertificates.newAuthority("Upstream Pool Test CA");
+        caPem = ca.writePem(temporary.resolve("ca.pem"));
+    }
+
+    @Test
+    void anHttp1RouteSharesAtMostItsMaximumOfConnectionsAndReusesThem() throws Exception
+    {
+        try (StandInUpstream upstream = StandInUpstream.tls(ca.issue("upstream.test", "upstream.test", "127.0.0.1"), false);
+             GatehouseHarness gatehouse = GatehouseHarness.builder()
+                 .upstream(upstream.uri())
+                 .property("gatehouse.upstream.trust-store", caPem.toString())
+                 .property("gatehouse.upstream.max-connections", "4")
+                 .start())
+        {
+            // Twelve requests that each hold their upstream connection for 300 ms.
+            List<CompletableFuture<ContentResponse>> answers = new ArrayList<>();
+            for (int i = 0; i < 12; i++)
+                answers.add(new CompletableResponseListener(gatehouse.http1().newRequest(gatehouse.uri("/stall/300")).timeout(20, TimeUnit.SECONDS)).send());
+            for (CompletableFuture<ContentResponse> answer : answers)
+                assertEquals(200, answer.get(30, TimeUnit.SECONDS).getStatus());
+            Set<String> burst = upstreamConnections(upstream);
+            assertEquals(4, burst.size(), "upstream connections for 12 waiting requests: " + burst);
+
+            int before = upstream.requests().size();
+            for (int i = 0; i < 5; i++)
+                assertEquals(200, gatehouse.http1().newRequest(gatehouse.uri("/one-at-a-time/" + i)).timeout(10, TimeUnit.SECONDS).send().getStatus());
+            Set<String> sequential = upstream.requests().subList(before, before + 5).stream().map(StandInUpstream.RecordedRequest::connection).collect(Collectors.toSet());
+            assertEquals(1, sequential.size(), "one kept-alive connection for one request at a time: " + sequential);
+            assertTrue(burst.containsAll(sequential), "a pooled connection was reused: " + sequential + " of " + burst);
+
+            ConnectionPool pool = upstreamPool(gatehouse);
+            assertInstanceOf(FirstIdleConnectionPool.class, pool);
+            assertEquals(4, ((FirstIdleConnectionPool)pool).getConnectionCount());
+            assertEquals(4, ((FirstIdleConnectionPool)pool).getIdleConnectionCount());
+        }
+    }
+
+    @Test
+    void anHttp2RouteKeepsJettysMultiplexingPool() throws Exception
+    {
+        try (StandInUpstream upstream = StandInUpstream.tls(ca.issue("upstream.test", "upstream.test", "127.0.0.1"), true);
+             GatehouseHarness gatehouse = GatehouseHarness.builder()
+                 .upstream(upstream.uri())
+                 .property("gatehouse.upstream.trust-store", caPem.toString())
+                 .property("gatehouse.upstream.protocol", "http2")
+                 .start())
+        {
+            assertEquals(200, gatehouse.http1().newRequest(gatehouse.uri("/")).timeout(10, TimeUnit.SECONDS).send().getStatus());
+            assertEquals("HTTP/2.0", upstream.lastRequest().protocol());
+            assertInstanceOf(MultiplexConnectionPool.class, upstreamPool(gatehouse));
+        }
+    }
+
+    private static Set<String> upstreamConnections(StandInUpstream upstream)
+    {
+        return upstream.requests().stream().map(StandInUpstream.RecordedRequest::connection).collect(Collectors.toSet());
+    }
+
+    private static ConnectionPool upstreamPool(GatehouseHarness gatehouse)
+    {
+        List<ConnectionPool> pools = gatehouse.gatehouse().defaultProxy().getHttpClient().getDestinations().stream()
+            .map(destination -> ((HttpDestination)destination).getConnectionPool()).toList();
+        assertEquals(1, pools.size(), "one upstream destination");
+        return pools.get(0);
+    }
+}
