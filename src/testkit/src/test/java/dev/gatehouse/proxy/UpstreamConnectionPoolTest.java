@@ -64,17 +64,49 @@ class UpstreamConnectionPoolTest
             Set<String> burst = upstreamConnections(upstream);
             assertEquals(4, burst.size(), "upstream connections for 12 waiting requests: " + burst);
 
+            FirstIdleConnectionPool pool = assertInstanceOf(FirstIdleConnectionPool.class, upstreamPool(gatehouse));
             int before = upstream.requests().size();
             for (int i = 0; i < 5; i++)
+            {
+                awaitIdle(pool, 4);
                 assertEquals(200, gatehouse.http1().newRequest(gatehouse.uri("/one-at-a-time/" + i)).timeout(10, TimeUnit.SECONDS).send().getStatus());
+            }
             Set<String> sequential = upstream.requests().subList(before, before + 5).stream().map(StandInUpstream.RecordedRequest::connection).collect(Collectors.toSet());
             assertEquals(1, sequential.size(), "one kept-alive connection for one request at a time: " + sequential);
             assertTrue(burst.containsAll(sequential), "a pooled connection was reused: " + sequential + " of " + burst);
 
-            ConnectionPool pool = upstreamPool(gatehouse);
-            assertInstanceOf(FirstIdleConnectionPool.class, pool);
-            assertEquals(4, ((FirstIdleConnectionPool)pool).getConnectionCount());
-            assertEquals(4, ((FirstIdleConnectionPool)pool).getIdleConnectionCount());
+            assertEquals(4, pool.getConnectionCount(), pool.dump());
+            awaitIdle(pool, 4);
+            assertEquals(4, pool.getIdleConnectionCount(), pool.dump());
+        }
+    }
+
+    /**
+     * A connection that reaches its idle timeout leaves the pool (its slot freed, not left behind)
+     * and the next request opens a new one; three rounds over a pool of one connection would
+     * find the pool full if a closed connection kept its slot.
+     */
+    @Test
+    void anIdleConnectionThatTimesOutLeavesThePoolAndTheNextRequestOpensAnother() throws Exception
+    {
+        try (StandInUpstream upstream = StandInUpstream.tls(ca.issue("upstream.test", "upstream.test", "127.0.0.1"), false);
+             GatehouseHarness gatehouse = GatehouseHarness.builder()
+                 .upstream(upstream.uri())
+                 .property("gatehouse.upstream.trust-store", caPem.toString())
+                 .property("gatehouse.upstream.max-connections", "1")
+                 .property("gatehouse.upstream.idle-timeout", "1s")
+                 .start())
+        {
+            for (int round = 0; round < 3; round++)
+            {
+                assertEquals(200, gatehouse.http1().newRequest(gatehouse.uri("/round/" + round)).timeout(10, TimeUnit.SECONDS).send().getStatus());
+                FirstIdleConnectionPool pool = (FirstIdleConnectionPool)upstreamPool(gatehouse);
+                assertEquals(1, pool.getConnectionCount());
+                for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); pool.getConnectionCount() > 0 && System.nanoTime() < deadline; )
+                    Thread.sleep(50);
+                assertEquals(0, pool.getConnectionCount(), "the idle connection left the pool in round " + round);
+            }
+            assertEquals(3, upstreamConnections(upstream).size(), "a new upstream connection per round");
         }
     }
 
@@ -92,6 +124,16 @@ class UpstreamConnectionPoolTest
             assertEquals("HTTP/2.0", upstream.lastRequest().protocol());
             assertInstanceOf(MultiplexConnectionPool.class, upstreamPool(gatehouse));
         }
+    }
+
+    /**
+     * Waits (boundedly) for the connections to be back in the pool: the client can have a response
+     * before the proxy's upstream exchange has ended and released its connection.
+     */
+    private static void awaitIdle(FirstIdleConnectionPool pool, int idle) throws InterruptedException
+    {
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); pool.getIdleConnectionCount() < idle && System.nanoTime() < deadline; )
+            Thread.sleep(10);
     }
 
     private static Set<String> upstreamConnections(StandInUpstream upstream)
