@@ -48,10 +48,8 @@ class UpstreamConnectionPoolTest
     @Test
     void anHttp1RouteSharesAtMostItsMaximumOfConnectionsAndReusesThem() throws Exception
     {
-        try (StandInUpstream upstream = StandInUpstream.tls(ca.issue("upstream.test", "upstream.test", "127.0.0.1"), false);
-             GatehouseHarness gatehouse = GatehouseHarness.builder()
-                 .upstream(upstream.uri())
-                 .property("gatehouse.upstream.trust-store", caPem.toString())
+        try (StandInUpstream upstream = upstream(false);
+             GatehouseHarness gatehouse = trusting(upstream)
                  .property("gatehouse.upstream.max-connections", "4")
                  .start())
         {
@@ -89,10 +87,8 @@ class UpstreamConnectionPoolTest
     @Test
     void anIdleConnectionThatTimesOutLeavesThePoolAndTheNextRequestOpensAnother() throws Exception
     {
-        try (StandInUpstream upstream = StandInUpstream.tls(ca.issue("upstream.test", "upstream.test", "127.0.0.1"), false);
-             GatehouseHarness gatehouse = GatehouseHarness.builder()
-                 .upstream(upstream.uri())
-                 .property("gatehouse.upstream.trust-store", caPem.toString())
+        try (StandInUpstream upstream = upstream(false);
+             GatehouseHarness gatehouse = trusting(upstream)
                  .property("gatehouse.upstream.max-connections", "1")
                  .property("gatehouse.upstream.idle-timeout", "1s")
                  .start())
@@ -113,10 +109,8 @@ class UpstreamConnectionPoolTest
     @Test
     void anHttp2RouteKeepsJettysMultiplexingPool() throws Exception
     {
-        try (StandInUpstream upstream = StandInUpstream.tls(ca.issue("upstream.test", "upstream.test", "127.0.0.1"), true);
-             GatehouseHarness gatehouse = GatehouseHarness.builder()
-                 .upstream(upstream.uri())
-                 .property("gatehouse.upstream.trust-store", caPem.toString())
+        try (StandInUpstream upstream = upstream(true);
+             GatehouseHarness gatehouse = trusting(upstream)
                  .property("gatehouse.upstream.protocol", "http2")
                  .start())
         {
@@ -124,6 +118,19 @@ class UpstreamConnectionPoolTest
             assertEquals("HTTP/2.0", upstream.lastRequest().protocol());
             assertInstanceOf(MultiplexConnectionPool.class, upstreamPool(gatehouse));
         }
+    }
+
+    private static StandInUpstream upstream(boolean http2) throws Exception
+    {
+        return StandInUpstream.tls(ca.issue("upstream.test", "upstream.test", "127.0.0.1"), http2);
+    }
+
+    /** A Gatehouse in front of the upstream that trusts its test CA. */
+    private static GatehouseHarness.Builder trusting(StandInUpstream upstream)
+    {
+        return GatehouseHarness.builder()
+            .upstream(upstream.uri())
+            .property("gatehouse.upstream.trust-store", caPem.toString());
     }
 
     /**
