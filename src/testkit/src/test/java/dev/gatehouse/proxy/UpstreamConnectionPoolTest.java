@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 
 import dev.gatehouse.core.proxy.FirstIdleConnectionPool;
@@ -13,10 +15,17 @@ import dev.gatehouse.testkit.GatehouseHarness;
 import dev.gatehouse.testkit.StandInUpstream;
 import dev.gatehouse.testkit.TestCertificates;
 import org.eclipse.jetty.client.CompletableResponseListener;
+import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.ConnectionPool;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.MultiplexConnectionPool;
 import org.eclipse.jetty.client.transport.HttpDestination;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -103,6 +112,63 @@ class UpstreamConnectionPoolTest
                 assertEquals(0, pool.getConnectionCount(), "the idle connection left the pool in round " + round);
             }
             assertEquals(3, upstreamConnections(upstream).size(), "a new upstream connection per round");
+        }
+    }
+
+    /**
+     * Connections that the upstream closes while others are handed out and given back leave the
+     * pool and make room for new ones, with requests waiting all the while: 240 requests from 8
+     * clients at once over at most 3 connections, every fourth response closing its connection
+     * (as an upstream's keep-alive request limit does). None fails, no more than 3 connections are
+     * open at once, and the pool ends with its connections idle.
+     */
+    @Test
+    void connectionsTheUpstreamClosesUnderLoadMakeRoomForNewOnes() throws Exception
+    {
+        AtomicInteger answered = new AtomicInteger();
+        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger mostInFlight = new AtomicInteger();
+        try (StandInUpstream upstream = upstream(false).handler(new Handler.Abstract()
+             {
+                 @Override
+                 public boolean handle(Request request, Response response, Callback callback)
+                 {
+                     mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                     if (answered.incrementAndGet() % 4 == 0)
+                         response.getHeaders().put(HttpHeader.CONNECTION, "close");
+                     // Held a little, so that requests wait for connections.
+                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+                     inFlight.decrementAndGet();
+                     Content.Sink.write(response, true, "answer", callback);
+                     return true;
+                 }
+             });
+             GatehouseHarness gatehouse = trusting(upstream)
+                 .property("gatehouse.upstream.max-connections", "3")
+                 .start())
+        {
+            List<HttpClient> clients = new ArrayList<>();
+            for (int i = 0; i < 8; i++)
+                clients.add(gatehouse.http1());
+            List<CompletableFuture<ContentResponse>> answers = new ArrayList<>();
+            for (int i = 0; i < 240; i++)
+                answers.add(new CompletableResponseListener(clients.get(i % clients.size()).newRequest(gatehouse.uri("/churn/" + i)).timeout(30, TimeUnit.SECONDS)).send());
+            for (CompletableFuture<ContentResponse> answer : answers)
+            {
+                ContentResponse response = answer.get(60, TimeUnit.SECONDS);
+                assertEquals(200, response.getStatus());
+                assertEquals("answer", response.getContentAsString());
+            }
+
+            assertEquals(240, answered.get());
+            assertTrue(mostInFlight.get() <= 3, "requests at the upstream at once: " + mostInFlight.get());
+            assertTrue(upstreamConnections(upstream).size() >= 60, "every fourth response closed its connection: " + upstreamConnections(upstream).size());
+            FirstIdleConnectionPool pool = assertInstanceOf(FirstIdleConnectionPool.class, upstreamPool(gatehouse));
+            assertTrue(pool.getConnectionCount() <= 3, pool.dump());
+            awaitIdle(pool, pool.getConnectionCount());
+            assertEquals(pool.getConnectionCount(), pool.getIdleConnectionCount(), pool.dump());
+            for (HttpClient client : clients)
+                client.stop();
         }
     }
 
