@@ -3,11 +3,13 @@ package dev.gatehouse.core.proxy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
 
 import dev.gatehouse.spi.IpLiterals;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.server.Request;
 
@@ -52,8 +54,26 @@ public final class ForwardedHeaders
         "x-proxyuser-ip"
     );
 
+    /**
+     * The claims among the headers Jetty knows by name. A field Jetty recognised (most of a
+     * request's) is checked here without building its canonical name: such a field's name is the
+     * header's own, in some case, so its canonical form is the header's lower-case name.
+     */
+    private static final Set<HttpHeader> KNOWN_CLAIMS = knownClaims();
+
     private ForwardedHeaders()
     {
+    }
+
+    private static Set<HttpHeader> knownClaims()
+    {
+        Set<HttpHeader> claims = EnumSet.noneOf(HttpHeader.class);
+        for (HttpHeader header : HttpHeader.values())
+        {
+            if (CLIENT_CLAIMS.contains(canonical(header.asString())))
+                claims.add(header);
+        }
+        return claims;
     }
 
     /**
@@ -62,6 +82,14 @@ public final class ForwardedHeaders
     public static boolean isClientClaim(String name)
     {
         return CLIENT_CLAIMS.contains(canonical(name));
+    }
+
+    static boolean isClientClaim(HttpField field)
+    {
+        HttpHeader header = field.getHeader();
+        if (header != null && header.is(field.getName()))
+            return KNOWN_CLAIMS.contains(header);
+        return isClientClaim(field.getName());
     }
 
     /**
@@ -79,25 +107,27 @@ public final class ForwardedHeaders
     {
         for (var fields = outgoing.listIterator(); fields.hasNext(); )
         {
-            if (isClientClaim(fields.next().getName()))
+            if (isClientClaim(fields.next()))
                 fields.remove();
         }
+        // Every field added below is a claim, removed above: added, not put, so that each does
+        // not walk the headers again to replace what cannot be there.
         String client = clientAddress(clientToProxyRequest);
         String scheme = clientToProxyRequest.getHttpURI().getScheme();
         if (scheme == null)
             scheme = clientToProxyRequest.isSecure() ? "https" : "http";
-        outgoing.put(new HttpField("X-Forwarded-For", client));
-        outgoing.put(new HttpField("X-Real-IP", client));
-        outgoing.put(new HttpField("X-Forwarded-Proto", scheme));
+        outgoing.add(new HttpField(HttpHeader.X_FORWARDED_FOR, client));
+        outgoing.add(new HttpField("X-Real-IP", client));
+        outgoing.add(new HttpField(HttpHeader.X_FORWARDED_PROTO, scheme));
         String host = Request.getServerName(clientToProxyRequest);
         int port = Request.getServerPort(clientToProxyRequest);
         if (host != null && !host.isEmpty())
         {
             boolean defaultPort = port <= 0 || ("https".equals(scheme) && port == 443) || ("http".equals(scheme) && port == 80);
-            outgoing.put(new HttpField("X-Forwarded-Host", defaultPort ? host : host + ":" + port));
+            outgoing.add(new HttpField(HttpHeader.X_FORWARDED_HOST, defaultPort ? host : host + ":" + port));
         }
         if (port > 0)
-            outgoing.put(new HttpField("X-Forwarded-Port", Integer.toString(port)));
+            outgoing.add(new HttpField(HttpHeader.X_FORWARDED_PORT, Integer.toString(port)));
     }
 
     /**

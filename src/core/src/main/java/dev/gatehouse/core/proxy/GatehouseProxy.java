@@ -8,10 +8,12 @@ import dev.gatehouse.core.CoreConfig;
 import dev.gatehouse.core.tls.RecordBatchingSslConnection;
 import dev.gatehouse.core.tls.RecordBatchingSslConnectionFactory;
 import dev.gatehouse.spi.UpstreamCustomizer;
+import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpClientTransport;
 import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
 import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http2.client.HTTP2Client;
@@ -22,6 +24,7 @@ import org.eclipse.jetty.proxy.ProxyHandler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +51,10 @@ public class GatehouseProxy extends ProxyHandler.Reverse
     private final CoreConfig config;
     private final List<UpstreamCustomizer> customizers;
     private final SslContextFactory.Client upstreamTls;
+    /** The {@code Host} of every upstream request, made once: the route's authority does not change. */
+    private final HttpField upstreamHost;
+    /** The upstream destination the last request went to, reused while requests have its origin. */
+    private volatile Destination lastDestination;
 
     /**
      * @param upstreamTls TLS settings for https upstreams: verification on, trust as configured
@@ -61,6 +68,7 @@ public class GatehouseProxy extends ProxyHandler.Reverse
         this.upstreamTls = upstreamTls;
         setUseServerThreadPool(true);
         setViaHost(config.getVia());
+        this.upstreamHost = new HttpField(HttpHeader.HOST, upstreamAuthority());
     }
 
     public Route route()
@@ -167,7 +175,7 @@ public class GatehouseProxy extends ProxyHandler.Reverse
             // The upstream's own authority, whatever the client's protocol: an HTTP/2 client has
             // no Host header at all and an HTTP/2 upstream rejects a Host that differs from
             // :authority. The public host travels in X-Forwarded-Host.
-            headers.put(HttpHeader.HOST, upstreamAuthority());
+            headers.put(upstreamHost);
             ForwardedHeaders.rebuild(clientToProxyRequest, headers);
         });
     }
@@ -218,7 +226,62 @@ public class GatehouseProxy extends ProxyHandler.Reverse
         for (UpstreamCustomizer customizer : customizers)
             customizer.customizeRequest(route, clientToProxyRequest, proxyToServerRequest);
         ResponseStartTimeout.arm(proxyToServerRequest, getHttpClient().getScheduler(), config.getUpstreamResponseTimeout().toMillis());
-        super.sendProxyToServerRequest(clientToProxyRequest, proxyToServerRequest, new EndOnLastByte(clientToProxyRequest, proxyToClientResponse), proxyToClientCallback);
+        org.eclipse.jetty.client.Response.CompleteListener listener = newServerToProxyResponseListener(clientToProxyRequest, proxyToServerRequest,
+            new EndOnLastByte(clientToProxyRequest, proxyToClientResponse), proxyToClientCallback);
+        Destination destination = reusableDestination(proxyToServerRequest);
+        if (destination == null)
+        {
+            // Jetty's way, which finds the destination (and reports a failure to find one).
+            proxyToServerRequest.send(listener);
+            lastDestination = remembered(proxyToServerRequest);
+            return;
+        }
+        try
+        {
+            destination.send(proxyToServerRequest, listener);
+        }
+        catch (Throwable x)
+        {
+            proxyToServerRequest.abort(x);
+        }
+    }
+
+    /**
+     * The destination of the previous request when this one has the same origin, or {@code null}.
+     * {@code Request.send} looks the destination up in HttpClient's map with
+     * {@code ConcurrentHashMap.compute}, which locks the map's bin, then takes the destination's
+     * own lock to check that it is not stale: two locks that every request of every thread takes.
+     * A route sends all its requests to one destination, and without a destination idle timeout
+     * HttpClient never makes one stale or drops it while it runs, so the last one can be reused.
+     */
+    private Destination reusableDestination(org.eclipse.jetty.client.Request request)
+    {
+        Destination last = lastDestination;
+        if (last == null || !((LifeCycle)last).isRunning())
+            return null;
+        try
+        {
+            return last.getOrigin().equals(getHttpClient().getHttpClientTransport().newOrigin(request)) ? last : null;
+        }
+        catch (RuntimeException x)
+        {
+            return null;
+        }
+    }
+
+    private Destination remembered(org.eclipse.jetty.client.Request request)
+    {
+        HttpClient client = getHttpClient();
+        if (client.getDestinationIdleTimeout() > 0 || client.getRedirectCache() != null)
+            return null;
+        try
+        {
+            return client.resolveDestination(request);
+        }
+        catch (RuntimeException x)
+        {
+            return null;
+        }
     }
 
     @Override
