@@ -72,7 +72,7 @@ jetty.httpConfig.sendXPoweredBy?=false
 ## How long an upstream connection may carry no bytes, e.g. while a player is paused.
 # gatehouse.upstream.idle-timeout=15m
 
-## Connections per upstream. Every HTTP/1.1 media stream holds one connection.
+## Connections per upstream (1-65535). Every HTTP/1.1 media stream holds one connection.
 # gatehouse.upstream.max-connections=256
 
 ## Protocol towards the upstream: http1 (Plex, Jellyfin, most apps), http2, or auto (ALPN offers both).

@@ -16,6 +16,9 @@ import dev.gatehouse.spi.DataSize;
  */
 public class CoreConfig
 {
+    /** The most connections per upstream {@code gatehouse.upstream.max-connections} accepts. */
+    public static final int MAX_UPSTREAM_CONNECTIONS = 65_535;
+
     /**
      * How the proxy speaks to upstreams.
      */
@@ -173,6 +176,10 @@ public class CoreConfig
     {
         if (upstreamMaxConnections < 1)
             throw new IllegalArgumentException("must be at least 1");
+        // The pool sizes its slots for the maximum up front; one local address reaches one
+        // upstream over at most 65,535 ports anyway.
+        if (upstreamMaxConnections > MAX_UPSTREAM_CONNECTIONS)
+            throw new IllegalArgumentException("must be at most " + MAX_UPSTREAM_CONNECTIONS + " (the TCP ports one address has)");
         this.upstreamMaxConnections = upstreamMaxConnections;
     }
 

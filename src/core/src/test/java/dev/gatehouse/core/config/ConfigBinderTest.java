@@ -246,6 +246,18 @@ class ConfigBinderTest
     }
 
     @Test
+    void upstreamConnectionsAreBoundedByTheTcpPorts()
+    {
+        ConfigurationProblems problems = new ConfigurationProblems();
+        new ConfigBinder(Map.of("gatehouse.upstream.max-connections", "65536"), BASE, problems).bind(ConfigBinder.NAMESPACE, CoreConfig.class);
+        assertEquals(List.of("gatehouse.upstream.max-connections: '65536' is not valid: must be at most 65535 (the TCP ports one address has)"), problems.list());
+
+        ConfigurationProblems none = new ConfigurationProblems();
+        new ConfigBinder(Map.of("gatehouse.upstream.max-connections", "65535"), BASE, none).bind(ConfigBinder.NAMESPACE, CoreConfig.class);
+        assertEquals(List.of(), none.list());
+    }
+
+    @Test
     void coreValuesAreChecked()
     {
         ConfigurationProblems problems = new ConfigurationProblems();
