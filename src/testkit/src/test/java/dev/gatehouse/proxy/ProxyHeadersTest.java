@@ -52,6 +52,7 @@ class ProxyHeadersTest
             assertEquals("https", received.header("X-Forwarded-Proto"));
             assertEquals("127.0.0.1", received.header("X-Forwarded-For"));
             assertEquals("localhost:" + gatehouse.httpsPort(), received.header("X-Forwarded-Host"));
+            assertEquals(List.of(clientProtocol.equals("h2") ? "2.0 gatehouse" : "1.1 gatehouse"), received.values("Via"));
         }
     }
 

@@ -2,10 +2,15 @@ package dev.gatehouse.plugin.securityheaders;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.ListIterator;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 
@@ -31,6 +36,13 @@ public final class HeaderPolicy
     private final boolean fallbackUnsafeInline;
     private final String reportPath;
     private final boolean hashing;
+    /** The fields of {@link #everyResponse}, made once: a field is immutable and can go in every response. */
+    private final List<HttpField> everyResponseFields;
+    private final HttpField hstsField;
+    /** What an HTTP response loses before the fields are added: {@link #REMOVED} and the replaced ones. */
+    private final Set<String> replacedOnHttp;
+    /** As {@link #replacedOnHttp}, and {@code Strict-Transport-Security} where this policy sends it. */
+    private final Set<String> replacedOnHttps;
 
     private HeaderPolicy(String name, ContentSecurityPolicy csp, boolean reportOnly, Map<String, String> everyResponse, String hsts,
                          boolean hashing, boolean fallbackUnsafeInline, String reportPath)
@@ -45,6 +57,18 @@ public final class HeaderPolicy
         this.hashing = hashing && !csp.isEmpty() && (scriptHashDirective != null || styleHashDirective != null);
         this.fallbackUnsafeInline = fallbackUnsafeInline;
         this.reportPath = reportPath;
+        this.everyResponseFields = everyResponse.entrySet().stream().map(header -> new HttpField(header.getKey(), header.getValue())).toList();
+        this.hstsField = hsts == null ? null : new HttpField(HttpHeader.STRICT_TRANSPORT_SECURITY, hsts);
+        this.replacedOnHttp = caseInsensitive(REMOVED, everyResponse.keySet());
+        this.replacedOnHttps = hsts == null ? replacedOnHttp : caseInsensitive(replacedOnHttp, List.of(HttpHeader.STRICT_TRANSPORT_SECURITY.asString()));
+    }
+
+    private static Set<String> caseInsensitive(Collection<String> names, Collection<String> more)
+    {
+        Set<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        set.addAll(names);
+        set.addAll(more);
+        return Collections.unmodifiableSet(set);
     }
 
     /**
@@ -159,11 +183,17 @@ public final class HeaderPolicy
      */
     public void applyCommon(HttpFields.Mutable headers, boolean secure)
     {
-        for (String header : REMOVED)
-            headers.remove(header);
-        everyResponse.forEach(headers::put);
-        if (hsts != null && secure)
-            headers.put(HttpHeader.STRICT_TRANSPORT_SECURITY, hsts);
+        // One walk over the response's fields removes all that go, instead of one walk per name.
+        Set<String> replaced = secure ? replacedOnHttps : replacedOnHttp;
+        for (ListIterator<HttpField> fields = headers.listIterator(); fields.hasNext(); )
+        {
+            if (replaced.contains(fields.next().getName()))
+                fields.remove();
+        }
+        for (HttpField field : everyResponseFields)
+            headers.add(field);
+        if (hstsField != null && secure)
+            headers.add(hstsField);
     }
 
     /**

@@ -154,7 +154,9 @@ class SecurityHeadersTest
             "Content-Security-Policy-Report-Only", "default-src 'self'",
             "Strict-Transport-Security", "max-age=1",
             "X-Frame-Options", "ALLOWALL",
+            "x-frame-options", "SAMEORIGIN",
             "X-XSS-Protection", "1; mode=block",
+            "x-powered-by", "Express",
             "Referrer-Policy", "unsafe-url");
         try (StandInUpstream upstream = StandInUpstream.plain().handler(pages);
              GatehouseHarness gatehouse = start(upstream, "gatehouse.security-headers.preset", "strict"))
@@ -168,6 +170,7 @@ class SecurityHeadersTest
                 assertEquals(List.of("DENY"), headers.getValuesList("X-Frame-Options"));
                 assertEquals(List.of("no-referrer"), headers.getValuesList("Referrer-Policy"));
                 assertNull(headers.get("X-XSS-Protection"));
+                assertNull(headers.get("X-Powered-By"));
             }
         }
     }

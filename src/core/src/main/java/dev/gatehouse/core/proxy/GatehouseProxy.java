@@ -2,7 +2,9 @@ package dev.gatehouse.core.proxy;
 
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.gatehouse.core.CoreConfig;
 import dev.gatehouse.core.tls.RecordBatchingSslConnection;
@@ -55,6 +57,8 @@ public class GatehouseProxy extends ProxyHandler.Reverse
     private final HttpField upstreamHost;
     /** The upstream destination the last request went to, reused while requests have its origin. */
     private volatile Destination lastDestination;
+    /** This proxy's own {@code Via} field per client protocol, made once. */
+    private final Map<String, HttpField> ownVia = new ConcurrentHashMap<>();
 
     /**
      * @param upstreamTls TLS settings for https upstreams: verification on, trust as configured
@@ -209,6 +213,40 @@ public class GatehouseProxy extends ProxyHandler.Reverse
     {
         if (!getViaHost().isEmpty())
             addViaHeader(clientToProxyRequest, proxyToServerRequest);
+    }
+
+    /**
+     * Jetty's {@code Via} entry, with the field made once per client protocol when the client
+     * sent no {@code Via} of its own (Jetty's code joins the entries when it did): Jetty splits
+     * the protocol, concatenates the value and computes the field for every request.
+     */
+    @Override
+    protected void addViaHeader(Request clientToProxyRequest, org.eclipse.jetty.client.Request proxyToServerRequest)
+    {
+        if (clientToProxyRequest.getHeaders().contains(HttpHeader.VIA))
+        {
+            super.addViaHeader(clientToProxyRequest, proxyToServerRequest);
+            return;
+        }
+        String protocol = clientToProxyRequest.getConnectionMetaData().getProtocol();
+        HttpField via = ownVia.get(protocol);
+        if (via == null)
+        {
+            String[] parts = protocol.split("/", 2);
+            // As Jetty writes it: only the version when the protocol is HTTP.
+            String protocolPart = parts.length == 2 && "HTTP".equalsIgnoreCase(parts[0]) ? parts[1] : protocol;
+            via = new HttpField(HttpHeader.VIA, protocolPart + " " + getViaHost());
+            ownVia.putIfAbsent(protocol, via);
+        }
+        HttpField own = via;
+        proxyToServerRequest.headers(headers -> headers.add(own));
+    }
+
+    @Override
+    public void setViaHost(String viaHost)
+    {
+        super.setViaHost(viaHost);
+        ownVia.clear();
     }
 
     @Override
