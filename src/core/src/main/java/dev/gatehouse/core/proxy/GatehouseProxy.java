@@ -269,9 +269,11 @@ public class GatehouseProxy extends ProxyHandler.Reverse
         Destination destination = reusableDestination(proxyToServerRequest);
         if (destination == null)
         {
+            // Looked up before the send, while no other thread uses the request.
+            Destination found = remembered(proxyToServerRequest);
             // Jetty's way, which finds the destination (and reports a failure to find one).
             proxyToServerRequest.send(listener);
-            lastDestination = remembered(proxyToServerRequest);
+            lastDestination = found;
             return;
         }
         try
