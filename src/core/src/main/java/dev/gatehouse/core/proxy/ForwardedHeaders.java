@@ -70,7 +70,7 @@ public final class ForwardedHeaders
         Set<HttpHeader> claims = EnumSet.noneOf(HttpHeader.class);
         for (HttpHeader header : HttpHeader.values())
         {
-            if (CLIENT_CLAIMS.contains(canonical(header.asString())))
+            if (isClientClaim(header.asString()))
                 claims.add(header);
         }
         return claims;

@@ -268,12 +268,11 @@ public class GatehouseProxy extends ProxyHandler.Reverse
             new EndOnLastByte(clientToProxyRequest, proxyToClientResponse), proxyToClientCallback);
         Destination destination = reusableDestination(proxyToServerRequest);
         if (destination == null)
+            lastDestination = destination = remembered(proxyToServerRequest);
+        if (destination == null)
         {
-            // Looked up before the send, while no other thread uses the request.
-            Destination found = remembered(proxyToServerRequest);
             // Jetty's way, which finds the destination (and reports a failure to find one).
             proxyToServerRequest.send(listener);
-            lastDestination = found;
             return;
         }
         try
@@ -309,6 +308,11 @@ public class GatehouseProxy extends ProxyHandler.Reverse
         }
     }
 
+    /**
+     * The request's destination, found as {@code Request.send} finds it, to reuse from now on; or
+     * {@code null} where HttpClient could make it stale (a destination idle timeout) or send the
+     * request elsewhere (a redirect cache), or where it cannot be found: Jetty's send reports that.
+     */
     private Destination remembered(org.eclipse.jetty.client.Request request)
     {
         HttpClient client = getHttpClient();
