@@ -228,18 +228,16 @@ public class GatehouseProxy extends ProxyHandler.Reverse
             super.addViaHeader(clientToProxyRequest, proxyToServerRequest);
             return;
         }
-        String protocol = clientToProxyRequest.getConnectionMetaData().getProtocol();
-        HttpField via = ownVia.get(protocol);
-        if (via == null)
-        {
-            String[] parts = protocol.split("/", 2);
-            // As Jetty writes it: only the version when the protocol is HTTP.
-            String protocolPart = parts.length == 2 && "HTTP".equalsIgnoreCase(parts[0]) ? parts[1] : protocol;
-            via = new HttpField(HttpHeader.VIA, protocolPart + " " + getViaHost());
-            ownVia.putIfAbsent(protocol, via);
-        }
-        HttpField own = via;
-        proxyToServerRequest.headers(headers -> headers.add(own));
+        HttpField via = ownVia.computeIfAbsent(clientToProxyRequest.getConnectionMetaData().getProtocol(), this::newViaField);
+        proxyToServerRequest.headers(headers -> headers.add(via));
+    }
+
+    private HttpField newViaField(String protocol)
+    {
+        String[] parts = protocol.split("/", 2);
+        // As Jetty writes it: only the version when the protocol is HTTP.
+        String protocolPart = parts.length == 2 && "HTTP".equalsIgnoreCase(parts[0]) ? parts[1] : protocol;
+        return new HttpField(HttpHeader.VIA, protocolPart + " " + getViaHost());
     }
 
     @Override
