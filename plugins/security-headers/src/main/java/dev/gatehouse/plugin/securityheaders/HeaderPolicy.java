@@ -36,7 +36,7 @@ public final class HeaderPolicy
     private final boolean fallbackUnsafeInline;
     private final String reportPath;
     private final boolean hashing;
-    /** The fields of {@link #everyResponse}, made once: a field is immutable and can go in every response. */
+    /** The fields of {@link #everyResponse}, made and encoded once: a field is immutable and can go in every response. */
     private final List<HttpField> everyResponseFields;
     private final HttpField hstsField;
     /** What an HTTP response loses before the fields are added: {@link #REMOVED} and the replaced ones. */
@@ -57,8 +57,8 @@ public final class HeaderPolicy
         this.hashing = hashing && !csp.isEmpty() && (scriptHashDirective != null || styleHashDirective != null);
         this.fallbackUnsafeInline = fallbackUnsafeInline;
         this.reportPath = reportPath;
-        this.everyResponseFields = everyResponse.entrySet().stream().map(header -> new HttpField(header.getKey(), header.getValue())).toList();
-        this.hstsField = hsts == null ? null : new HttpField(HttpHeader.STRICT_TRANSPORT_SECURITY, hsts);
+        this.everyResponseFields = everyResponse.entrySet().stream().map(header -> (HttpField)new PolicyField(header.getKey(), header.getValue())).toList();
+        this.hstsField = hsts == null ? null : new PolicyField(HttpHeader.STRICT_TRANSPORT_SECURITY, hsts);
         this.replacedOnHttp = caseInsensitive(REMOVED, everyResponse.keySet());
         this.replacedOnHttps = hsts == null ? replacedOnHttp : caseInsensitive(replacedOnHttp, List.of(HttpHeader.STRICT_TRANSPORT_SECURITY.asString()));
     }

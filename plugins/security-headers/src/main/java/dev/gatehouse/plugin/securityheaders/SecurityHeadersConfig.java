@@ -312,6 +312,9 @@ public class SecurityHeadersConfig
     @Config(value = "permissions-policy", description = "Permissions-Policy instead of the preset's, e.g. 'camera=(), microphone=(self)'; empty keeps the preset's")
     public void setPermissionsPolicy(String permissionsPolicy)
     {
+        // A line break would pass the item pattern's spaces and end the header on the wire.
+        if (permissionsPolicy.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f))
+            throw new IllegalArgumentException("a header value cannot hold control characters such as line breaks");
         for (String item : permissionsPolicy.split(","))
         {
             String value = item.trim();
