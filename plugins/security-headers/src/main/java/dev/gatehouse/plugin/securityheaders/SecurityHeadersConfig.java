@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import dev.gatehouse.spi.Config;
 import dev.gatehouse.spi.DataSize;
+import org.eclipse.jetty.http.HttpTokens;
 
 /**
  * {@code gatehouse.security-headers.*}. One preset for every route for now; {@link HeaderPolicy}
@@ -312,9 +313,10 @@ public class SecurityHeadersConfig
     @Config(value = "permissions-policy", description = "Permissions-Policy instead of the preset's, e.g. 'camera=(), microphone=(self)'; empty keeps the preset's")
     public void setPermissionsPolicy(String permissionsPolicy)
     {
-        // A line break would pass the item pattern's spaces and end the header on the wire.
-        if (permissionsPolicy.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f))
-            throw new IllegalArgumentException("a header value cannot hold control characters such as line breaks");
+        // The field's own check (PolicyField), here with the key's name: a line break would pass the
+        // item pattern's spaces and end the header on the wire.
+        if (!HttpTokens.isLegalFieldValue(permissionsPolicy.trim()))
+            throw new IllegalArgumentException("a header value cannot hold control characters such as line breaks, nor characters beyond Latin-1");
         for (String item : permissionsPolicy.split(","))
         {
             String value = item.trim();
