@@ -32,6 +32,8 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.Invocable;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 
 /**
  * Builds apps: the default app from the start.d properties, the others from app files whose
@@ -156,7 +158,9 @@ final class AppAssembly
         }
         if (!problems.isEmpty())
             return null;
-        GatehouseProxy proxy = new GatehouseProxy(route, core, upstreamTls, upstreamCustomizers);
+        // Asked before the handlers are linked: an unlinked wrapper answers for itself alone.
+        InvocationType inFront = chain.stream().map(Handler::getInvocationType).reduce(InvocationType.NON_BLOCKING, Invocable::combine);
+        GatehouseProxy proxy = new GatehouseProxy(route, core, upstreamTls, upstreamCustomizers, inFront == InvocationType.NON_BLOCKING);
         Handler bridge = new WebSocketBridge(proxy, core);
         for (int i = 0; i < chain.size(); i++)
             chain.get(i).setHandler(i + 1 < chain.size() ? chain.get(i + 1) : bridge);

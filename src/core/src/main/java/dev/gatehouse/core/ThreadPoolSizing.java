@@ -15,9 +15,13 @@ import org.slf4j.LoggerFactory;
  * a minute), and with 32 the same runs used 21-23% less CPU per request, with 26-33% more requests
  * per second and a lower p99, in two runs.
  */
-final class ThreadPoolSizing
+public final class ThreadPoolSizing
 {
     static final String PROPERTY = "jetty.threadPool.maxThreads";
+    /** Server attribute present when the pool's size is this class's choice, not the user's. */
+    private static final String CHOSEN = ThreadPoolSizing.class.getName() + ".chosen";
+    /** Leases change the pool size read-modify-write: apps start and stop on more than one thread. */
+    private static final Object LEASES = new Object();
     /** Jetty's own default, which means no one chose. */
     private static final int JETTY_DEFAULT = 200;
     private static final Logger LOG = LoggerFactory.getLogger(ThreadPoolSizing.class);
@@ -37,7 +41,40 @@ final class ThreadPoolSizing
         }
         int threads = forProcessors(Runtime.getRuntime().availableProcessors());
         pool.setMaxThreads(Math.max(threads, pool.getMinThreads()));
+        server.setAttribute(CHOSEN, Boolean.TRUE);
         LOG.info("Thread pool: at most {} threads (8 per CPU, at least 32; {} sets another number)", pool.getMaxThreads(), PROPERTY);
+    }
+
+    /**
+     * Adds threads that a component keeps for itself (an upstream client's selectors) to a pool
+     * whose size Gatehouse chose, so that each app's selectors neither eat the threads requests
+     * run on nor, with many apps, exceed the pool (Jetty refuses to start a selector that would
+     * leave the pool no thread). A size the user chose is left alone.
+     *
+     * @return the threads added, to give back with {@link #release}
+     */
+    public static int lease(Server server, int threads)
+    {
+        if (server == null || server.getAttribute(CHOSEN) == null || !(server.getThreadPool() instanceof QueuedThreadPool pool))
+            return 0;
+        synchronized (LEASES)
+        {
+            pool.setMaxThreads(pool.getMaxThreads() + threads);
+        }
+        return threads;
+    }
+
+    /**
+     * Takes back threads {@link #lease} added.
+     */
+    public static void release(Server server, int threads)
+    {
+        if (threads == 0 || server == null || !(server.getThreadPool() instanceof QueuedThreadPool pool))
+            return;
+        synchronized (LEASES)
+        {
+            pool.setMaxThreads(Math.max(pool.getMinThreads(), pool.getMaxThreads() - threads));
+        }
     }
 
     static int forProcessors(int processors)

@@ -20,6 +20,14 @@ public final class Contributions
      * The plugin's handler, placed in the chain at the plugin's {@link Slot}. It must be a
      * {@link Handler.Wrapper} with no child: the host links it to the next handler. At most one
      * per plugin.
+     *
+     * <p>A handler that may block a thread (a blocking read or write, waiting for a future or a
+     * remote call) must say so, as Jetty's contract asks: return
+     * {@code InvocationType.BLOCKING} from {@link Handler#getInvocationType()}. While every
+     * handler of an app is non-blocking (a {@code Handler.Wrapper}'s default), the responses of
+     * HTTP/1.1 clients are read from the upstream and written through the handlers' response
+     * wrappers on the upstream connection's I/O thread, with no hand-off; one handler declaring
+     * {@code BLOCKING} hands every response of its app to a pool thread instead.</p>
      */
     public static LinkedBindingBuilder<Handler.Wrapper> handler(Binder binder)
     {

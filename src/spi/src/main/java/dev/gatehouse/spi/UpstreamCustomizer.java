@@ -12,7 +12,9 @@ import org.eclipse.jetty.server.Request;
  * <p>The two client hooks run once per route, while its {@link HttpClient} is built and before it
  * starts (set a {@link org.eclipse.jetty.client.SocketAddressResolver}, trust material or a bind
  * address here). The request hook runs for every proxied request, on the request path: it must
- * not block.</p>
+ * not block. Nor may response listeners it adds to the upstream request: they run where the
+ * response is read, for HTTP/1.1 clients on the upstream connection's I/O thread (see
+ * {@link Contributions#handler}).</p>
  */
 public interface UpstreamCustomizer
 {

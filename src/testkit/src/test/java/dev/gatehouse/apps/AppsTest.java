@@ -38,6 +38,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -86,6 +87,41 @@ class AppsTest
             body(gatehouse.http1(), gatehouse.uri("jellyfin.test", "/"));
             assertEquals("127.0.0.1:" + jellyfin.port(), jellyfin.lastRequest().header("Host"));
             assertEquals("jellyfin.test:" + gatehouse.httpsPort(), jellyfin.lastRequest().header("X-Forwarded-Host"));
+        }
+    }
+
+    /**
+     * Each app's upstream client keeps selector threads for itself; on the pool Gatehouse sizes
+     * (32 threads on two CPUs) twenty apps' selectors alone would leave no thread, and Jetty would
+     * refuse to start them. The pool grows by what each app keeps and shrinks when it goes.
+     */
+    @Test
+    void twentyAppsStartOnTheDefaultThreadPoolWhichGrowsByTheirSelectorsAndShrinksBack() throws Exception
+    {
+        int apps = 20;
+        try (StandInUpstream shared = named("shared");
+             StandInUpstream plex = named("plex"))
+        {
+            GatehouseHarness.Builder builder = GatehouseHarness.builder()
+                .upstream(plex.uri())
+                .property("gatehouse.hosts", "plex.test");
+            for (int i = 0; i < apps; i++)
+                builder.appFile("app" + i + ".properties", app("app" + i + ".test", shared));
+            try (GatehouseHarness gatehouse = builder.start())
+            {
+                QueuedThreadPool pool = (QueuedThreadPool)gatehouse.server().getThreadPool();
+                int withAllApps = pool.getMaxThreads();
+                assertTrue(withAllApps >= 32 + 2 * (apps + 1), "pool of " + withAllApps + " threads for " + (apps + 1) + " apps");
+                HttpClient client = gatehouse.http1();
+                for (int i = 0; i < apps; i++)
+                    assertEquals("shared", body(client, gatehouse.uri("app" + i + ".test", "/")));
+                assertEquals("plex", body(client, gatehouse.uri("plex.test", "/")));
+
+                Files.delete(gatehouse.appsDirectory().resolve("app0.properties"));
+                for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20); pool.getMaxThreads() == withAllApps && System.nanoTime() < deadline; )
+                    Thread.sleep(50);
+                assertEquals(withAllApps - 2, pool.getMaxThreads(), "a removed app gives its selectors' threads back");
+            }
         }
     }
 

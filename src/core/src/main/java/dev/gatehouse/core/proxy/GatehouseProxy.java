@@ -7,17 +7,18 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.gatehouse.core.CoreConfig;
+import dev.gatehouse.core.ThreadPoolSizing;
 import dev.gatehouse.core.tls.RecordBatchingSslConnection;
 import dev.gatehouse.core.tls.RecordBatchingSslConnectionFactory;
 import dev.gatehouse.spi.UpstreamCustomizer;
 import org.eclipse.jetty.client.Destination;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpClientTransport;
-import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
 import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
 import org.eclipse.jetty.io.ClientConnectionFactory;
@@ -27,7 +28,9 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.component.LifeCycle;
+import org.eclipse.jetty.util.ProcessorUtils;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +51,8 @@ import org.slf4j.LoggerFactory;
 public class GatehouseProxy extends ProxyHandler.Reverse
 {
     private static final Logger LOG = LoggerFactory.getLogger(GatehouseProxy.class);
+    /** Selector threads of each route's upstream client: half the CPUs, at least two (measured on two). */
+    private static final int UPSTREAM_SELECTORS = Math.max(2, ProcessorUtils.availableProcessors() / 2);
 
     private final Route route;
     private final CoreConfig config;
@@ -59,17 +64,24 @@ public class GatehouseProxy extends ProxyHandler.Reverse
     private volatile Destination lastDestination;
     /** This proxy's own {@code Via} field per client protocol, made once. */
     private final Map<String, HttpField> ownVia = new ConcurrentHashMap<>();
+    /** Whether no handler in front of this proxy may block, so responses may be written on I/O threads. */
+    private final boolean nonBlockingInFront;
+    /** Threads added to the server's pool for this route's upstream selectors while it runs. */
+    private int leasedThreads;
 
     /**
      * @param upstreamTls TLS settings for https upstreams: verification on, trust as configured
+     * @param nonBlockingInFront whether every handler in front of this one declares
+     * {@link InvocationType#NON_BLOCKING} (see {@link ResponsesOnIoThread})
      */
-    public GatehouseProxy(Route route, CoreConfig config, SslContextFactory.Client upstreamTls, List<UpstreamCustomizer> customizers)
+    public GatehouseProxy(Route route, CoreConfig config, SslContextFactory.Client upstreamTls, List<UpstreamCustomizer> customizers, boolean nonBlockingInFront)
     {
         super(request -> rewrite(route, request));
         this.route = route;
         this.config = config;
         this.customizers = List.copyOf(customizers);
         this.upstreamTls = upstreamTls;
+        this.nonBlockingInFront = nonBlockingInFront;
         setUseServerThreadPool(true);
         setViaHost(config.getVia());
         this.upstreamHost = new HttpField(HttpHeader.HOST, upstreamAuthority());
@@ -78,6 +90,36 @@ public class GatehouseProxy extends ProxyHandler.Reverse
     public Route route()
     {
         return route;
+    }
+
+    @Override
+    protected void doStart() throws Exception
+    {
+        leasedThreads = ThreadPoolSizing.lease(getServer(), UPSTREAM_SELECTORS);
+        try
+        {
+            super.doStart();
+        }
+        catch (Exception | Error failure)
+        {
+            ThreadPoolSizing.release(getServer(), leasedThreads);
+            leasedThreads = 0;
+            throw failure;
+        }
+    }
+
+    @Override
+    protected void doStop() throws Exception
+    {
+        try
+        {
+            super.doStop();
+        }
+        finally
+        {
+            ThreadPoolSizing.release(getServer(), leasedThreads);
+            leasedThreads = 0;
+        }
     }
 
     /**
@@ -111,9 +153,13 @@ public class GatehouseProxy extends ProxyHandler.Reverse
     @Override
     protected org.eclipse.jetty.client.Request newProxyToServerRequest(Request clientToProxyRequest, HttpURI rewritten)
     {
-        return getHttpClient().newRequest(route.origin())
+        org.eclipse.jetty.client.Request request = getHttpClient().newRequest(route.origin())
             .path(rewritten.getPathQuery())
             .method(clientToProxyRequest.getMethod());
+        HttpVersion clientVersion = clientToProxyRequest.getConnectionMetaData().getHttpVersion();
+        if (nonBlockingInFront && (clientVersion == HttpVersion.HTTP_1_1 || clientVersion == HttpVersion.HTTP_1_0))
+            ResponsesOnIoThread.mark(request);
+        return request;
     }
 
     @Override
@@ -123,6 +169,9 @@ public class GatehouseProxy extends ProxyHandler.Reverse
         connector.setSslContextFactory(upstreamTls);
         connector.setConnectTimeout(config.getUpstreamConnectTimeout());
         connector.setIdleTimeout(config.getUpstreamIdleTimeout());
+        // Responses of HTTP/1.1 clients run on these threads (ResponsesOnIoThread); one selector
+        // carrying all of them made keep-alive requests 9% slower on two CPUs, two 8% faster.
+        connector.setSelectors(UPSTREAM_SELECTORS);
         for (UpstreamCustomizer customizer : customizers)
             customizer.customizeConnector(route, connector);
         return new HttpClient(newTransport(connector));
@@ -130,7 +179,7 @@ public class GatehouseProxy extends ProxyHandler.Reverse
 
     private HttpClientTransport newTransport(ClientConnector connector)
     {
-        ClientConnectionFactory.Info http1 = HttpClientConnectionFactory.HTTP11;
+        ClientConnectionFactory.Info http1 = ResponsesOnIoThread.http11();
         return switch (config.getUpstreamProtocol())
         {
             case HTTP1 ->
