@@ -49,31 +49,20 @@ class ResponsesOnIoThreadTest
     @Test
     void anHttp1ClientsResponsesAreReadOnTheUpstreamSelectorsThread() throws Exception
     {
-        List<Boolean> onSelector = new CopyOnWriteArrayList<>();
-        try (StandInUpstream upstream = upstream();
-             GatehouseHarness gatehouse = trusting(upstream).plugin(recording(onSelector)).start())
-        {
-            fetch(gatehouse, gatehouse.http1());
-            assertEquals(List.of(true), distinct(onSelector), "read on the selector's thread, per response: " + onSelector);
-        }
+        List<Boolean> onSelector = whereResponsesAreRead(false);
+        assertEquals(List.of(true), distinct(onSelector), "read on the selector's thread, per response: " + onSelector);
     }
 
     @Test
     void anHttp2ClientsResponsesAreHandedToAnotherThread() throws Exception
     {
-        List<Boolean> onSelector = new CopyOnWriteArrayList<>();
-        try (StandInUpstream upstream = upstream();
-             GatehouseHarness gatehouse = trusting(upstream).plugin(recording(onSelector)).start())
-        {
-            fetch(gatehouse, gatehouse.http2());
-            assertEquals(List.of(false), distinct(onSelector), "read on the selector's thread, per response: " + onSelector);
-        }
+        List<Boolean> onSelector = whereResponsesAreRead(true);
+        assertEquals(List.of(false), distinct(onSelector), "read on the selector's thread, per response: " + onSelector);
     }
 
     @Test
     void aHandlerInFrontThatMayBlockKeepsEveryResponseOffTheSelector() throws Exception
     {
-        List<Boolean> onSelector = new CopyOnWriteArrayList<>();
         Handler.Wrapper mayBlock = new Handler.Wrapper()
         {
             @Override
@@ -82,25 +71,35 @@ class ResponsesOnIoThreadTest
                 return InvocationType.BLOCKING;
             }
         };
-        try (StandInUpstream upstream = upstream();
-             GatehouseHarness gatehouse = trusting(upstream)
-                 .plugin(recording(onSelector))
-                 .plugin(TestPlugin.handler("may-block", Slot.ACCESS, mayBlock))
-                 .start())
-        {
-            fetch(gatehouse, gatehouse.http1());
-            assertEquals(List.of(false), distinct(onSelector), "read on the selector's thread, per response: " + onSelector);
-        }
+        List<Boolean> onSelector = whereResponsesAreRead(false, TestPlugin.handler("may-block", Slot.ACCESS, mayBlock));
+        assertEquals(List.of(false), distinct(onSelector), "read on the selector's thread, per response: " + onSelector);
     }
 
-    /** Sequential requests on one connection, each answered in full through the proxy. */
-    private static void fetch(GatehouseHarness gatehouse, HttpClient client) throws Exception
+    /**
+     * Sends {@link #REQUESTS} sequential requests on one connection through a Gatehouse with these
+     * plugins and the recording one, each answered in full.
+     *
+     * @return for each upstream response, whether it was read on the selector's thread
+     */
+    private static List<Boolean> whereResponsesAreRead(boolean http2, TestPlugin... plugins) throws Exception
     {
-        for (int i = 0; i < REQUESTS; i++)
+        List<Boolean> onSelector = new CopyOnWriteArrayList<>();
+        GatehouseHarness.Builder builder = GatehouseHarness.builder()
+            .property("gatehouse.upstream.trust-store", caPem.toString())
+            .plugin(recording(onSelector));
+        for (TestPlugin plugin : plugins)
+            builder.plugin(plugin);
+        try (StandInUpstream upstream = StandInUpstream.tls(ca.issue("upstream.test", "upstream.test", "127.0.0.1"), false);
+             GatehouseHarness gatehouse = builder.upstream(upstream.uri()).start())
         {
-            ContentResponse response = client.newRequest(gatehouse.uri("/item/" + i)).timeout(10, TimeUnit.SECONDS).send();
-            assertEquals(200, response.getStatus());
+            HttpClient client = http2 ? gatehouse.http2() : gatehouse.http1();
+            for (int i = 0; i < REQUESTS; i++)
+            {
+                ContentResponse response = client.newRequest(gatehouse.uri("/item/" + i)).timeout(10, TimeUnit.SECONDS).send();
+                assertEquals(200, response.getStatus());
+            }
         }
+        return onSelector;
     }
 
     private static List<Boolean> distinct(List<Boolean> onSelector)
@@ -127,17 +126,5 @@ class ResponsesOnIoThreadTest
             }
         };
         return TestPlugin.of("recording", Slot.USER, binder -> Contributions.upstreamCustomizers(binder).addBinding().toInstance(customizer));
-    }
-
-    private static StandInUpstream upstream() throws Exception
-    {
-        return StandInUpstream.tls(ca.issue("upstream.test", "upstream.test", "127.0.0.1"), false);
-    }
-
-    private static GatehouseHarness.Builder trusting(StandInUpstream upstream)
-    {
-        return GatehouseHarness.builder()
-            .upstream(upstream.uri())
-            .property("gatehouse.upstream.trust-store", caPem.toString());
     }
 }

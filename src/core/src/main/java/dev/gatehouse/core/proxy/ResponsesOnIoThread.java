@@ -27,7 +27,7 @@ import org.eclipse.jetty.util.thread.Invocable.InvocationType;
  * requests of HTTP/1.x clients, and only when no handler in front of it may block (a response
  * written on a selector thread must never wait).</p>
  */
-public final class ResponsesOnIoThread
+final class ResponsesOnIoThread
 {
     private static final String MARK = ResponsesOnIoThread.class.getName();
 
@@ -39,7 +39,7 @@ public final class ResponsesOnIoThread
      * @return Jetty's HTTP/1.1 protocol for {@code HttpClientTransportDynamic}, with connections
      * that honour {@link #mark}
      */
-    public static ClientConnectionFactory.Info http11()
+    static ClientConnectionFactory.Info http11()
     {
         return new ClientConnectionFactory.Info(new ConnectionFactory())
         {
@@ -60,7 +60,7 @@ public final class ResponsesOnIoThread
     /**
      * Lets the response to this request run on the upstream connection's selector thread.
      */
-    public static void mark(Request request)
+    static void mark(Request request)
     {
         request.attribute(MARK, Boolean.TRUE);
     }
