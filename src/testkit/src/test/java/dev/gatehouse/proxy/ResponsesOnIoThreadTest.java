@@ -1,6 +1,5 @@
 package dev.gatehouse.proxy;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -10,7 +9,7 @@ import dev.gatehouse.spi.Slot;
 import dev.gatehouse.spi.UpstreamCustomizer;
 import dev.gatehouse.testkit.GatehouseHarness;
 import dev.gatehouse.testkit.StandInUpstream;
-import dev.gatehouse.testkit.TestCertificates;
+import dev.gatehouse.testkit.TestAuthority;
 import dev.gatehouse.testkit.TestPlugin;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -18,9 +17,8 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.eclipse.jetty.util.thread.strategy.AdaptiveExecutionStrategy;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -34,17 +32,8 @@ class ResponsesOnIoThreadTest
 {
     private static final int REQUESTS = 12;
 
-    @TempDir
-    static Path temporary;
-    private static TestCertificates.Authority ca;
-    private static Path caPem;
-
-    @BeforeAll
-    static void authority() throws Exception
-    {
-        ca = TestCertificates.newAuthority("Responses On I/O Thread Test CA");
-        caPem = ca.writePem(temporary.resolve("ca.pem"));
-    }
+    @RegisterExtension
+    static final TestAuthority ca = new TestAuthority("Responses On I/O Thread Test CA");
 
     @Test
     void anHttp1ClientsResponsesAreReadOnTheUpstreamSelectorsThread() throws Exception
@@ -85,7 +74,7 @@ class ResponsesOnIoThreadTest
     {
         List<Boolean> onSelector = new CopyOnWriteArrayList<>();
         GatehouseHarness.Builder builder = GatehouseHarness.builder()
-            .property("gatehouse.upstream.trust-store", caPem.toString())
+            .property("gatehouse.upstream.trust-store", ca.pem().toString())
             .plugin(recording(onSelector));
         for (TestPlugin plugin : plugins)
             builder.plugin(plugin);

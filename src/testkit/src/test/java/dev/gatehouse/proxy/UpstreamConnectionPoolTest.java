@@ -1,6 +1,5 @@
 package dev.gatehouse.proxy;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -13,7 +12,7 @@ import java.util.stream.Collectors;
 import dev.gatehouse.core.proxy.FirstIdleConnectionPool;
 import dev.gatehouse.testkit.GatehouseHarness;
 import dev.gatehouse.testkit.StandInUpstream;
-import dev.gatehouse.testkit.TestCertificates;
+import dev.gatehouse.testkit.TestAuthority;
 import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.ConnectionPool;
@@ -26,9 +25,8 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -42,17 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class UpstreamConnectionPoolTest
 {
-    @TempDir
-    static Path temporary;
-    private static TestCertificates.Authority ca;
-    private static Path caPem;
-
-    @BeforeAll
-    static void authority() throws Exception
-    {
-        ca = TestCertificates.newAuthority("Upstream Pool Test CA");
-        caPem = ca.writePem(temporary.resolve("ca.pem"));
-    }
+    @RegisterExtension
+    static final TestAuthority ca = new TestAuthority("Upstream Pool Test CA");
 
     @Test
     void anHttp1RouteSharesAtMostItsMaximumOfConnectionsAndReusesThem() throws Exception
@@ -196,7 +185,7 @@ class UpstreamConnectionPoolTest
     {
         return GatehouseHarness.builder()
             .upstream(upstream.uri())
-            .property("gatehouse.upstream.trust-store", caPem.toString());
+            .property("gatehouse.upstream.trust-store", ca.pem().toString());
     }
 
     /**

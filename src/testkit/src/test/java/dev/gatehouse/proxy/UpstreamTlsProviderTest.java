@@ -1,15 +1,13 @@
 package dev.gatehouse.proxy;
 
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import dev.gatehouse.testkit.GatehouseHarness;
 import dev.gatehouse.testkit.StandInUpstream;
-import dev.gatehouse.testkit.TestCertificates;
+import dev.gatehouse.testkit.TestAuthority;
 import org.eclipse.jetty.client.ContentResponse;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -22,18 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class UpstreamTlsProviderTest
 {
-    @TempDir
-    static Path temporary;
-
-    private static TestCertificates.Authority ca;
-    private static Path caPem;
-
-    @BeforeAll
-    static void authority() throws Exception
-    {
-        ca = TestCertificates.newAuthority("Upstream TLS Provider Test CA");
-        caPem = ca.writePem(temporary.resolve("ca.pem"));
-    }
+    @RegisterExtension
+    static final TestAuthority ca = new TestAuthority("Upstream TLS Provider Test CA");
 
     private static String contextProvider(GatehouseHarness gatehouse)
     {
@@ -50,7 +38,7 @@ class UpstreamTlsProviderTest
         try (StandInUpstream upstream = StandInUpstream.tlsOnly(ca.issue("upstream.test", "upstream.test", "127.0.0.1"), http2, tlsProtocol);
              GatehouseHarness gatehouse = GatehouseHarness.builder()
                  .upstream(upstream.uri())
-                 .property("gatehouse.upstream.trust-store", caPem.toString())
+                 .property("gatehouse.upstream.trust-store", ca.pem().toString())
                  .property("gatehouse.upstream.tls-provider", tlsProvider)
                  .property("gatehouse.upstream.protocol", upstreamProtocol)
                  .start())
@@ -72,7 +60,7 @@ class UpstreamTlsProviderTest
         try (StandInUpstream upstream = StandInUpstream.tls(ca.issue("upstream.test", "upstream.test", "127.0.0.1"), true);
              GatehouseHarness gatehouse = GatehouseHarness.builder()
                  .upstream(upstream.uri())
-                 .property("gatehouse.upstream.trust-store", caPem.toString())
+                 .property("gatehouse.upstream.trust-store", ca.pem().toString())
                  .property("gatehouse.upstream.protocol", "auto")
                  .start())
         {

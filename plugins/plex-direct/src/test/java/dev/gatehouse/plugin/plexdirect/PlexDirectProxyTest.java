@@ -1,7 +1,6 @@
 package dev.gatehouse.plugin.plexdirect;
 
 import java.net.URI;
-import java.nio.file.Path;
 import java.security.KeyStore;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -10,6 +9,7 @@ import dev.gatehouse.spi.Slot;
 import dev.gatehouse.testkit.GatehouseHarness;
 import dev.gatehouse.testkit.StandInUpstream.RecordedRequest;
 import dev.gatehouse.testkit.StandInUpstream;
+import dev.gatehouse.testkit.TestAuthority;
 import dev.gatehouse.testkit.TestCertificates;
 import dev.gatehouse.testkit.TestPlugin;
 import org.eclipse.jetty.client.ContentResponse;
@@ -19,9 +19,8 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -37,18 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PlexDirectProxyTest
 {
-    @TempDir
-    static Path temporary;
-
-    private static TestCertificates.Authority ca;
-    private static Path caPem;
-
-    @BeforeAll
-    static void authority() throws Exception
-    {
-        ca = TestCertificates.newAuthority("Test Plex CA");
-        caPem = ca.writePem(temporary.resolve("ca.pem"));
-    }
+    @RegisterExtension
+    static final TestAuthority ca = new TestAuthority("Test Plex CA");
 
     static String newHash()
     {
@@ -69,7 +58,7 @@ class PlexDirectProxyTest
     {
         return GatehouseHarness.builder()
             .upstream(upstream)
-            .property("gatehouse.upstream.trust-store", caPem.toString())
+            .property("gatehouse.upstream.trust-store", ca.pem().toString())
             .plugin(new PlexDirectPlugin());
     }
 
@@ -84,7 +73,7 @@ class PlexDirectProxyTest
     void theUpstreamSeesTheNameAsSniAndHostWithoutDns(String tlsProvider) throws Exception
     {
         String hash = newHash();
-        try (StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca, hash), false);
+        try (StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca.authority(), hash), false);
              GatehouseHarness gatehouse = gatehouse(plex.uri(name(hash)), tlsProvider).start())
         {
             ContentResponse response = gatehouse.http1().GET(gatehouse.uri("/library/sections"));
@@ -102,7 +91,7 @@ class PlexDirectProxyTest
         String hash = newHash();
         String wrong = newHash();
         try (LogCapture log = new LogCapture();
-             StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca, hash), false);
+             StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca.authority(), hash), false);
              GatehouseHarness gatehouse = gatehouse(plex.uri(name(wrong)), tlsProvider).start())
         {
             ContentResponse response = gatehouse.http1().GET(gatehouse.uri("/library/sections"));
@@ -150,7 +139,7 @@ class PlexDirectProxyTest
     {
         String hash = newHash();
         try (LogCapture log = new LogCapture();
-             StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca, hash), false);
+             StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca.authority(), hash), false);
              GatehouseHarness gatehouse = gatehouse(plex.uri()).start())
         {
             assertEquals(URI.create("https://" + name(hash) + ":" + plex.port()), gatehouse.gatehouse().defaultProxy().route().uri());
@@ -167,7 +156,7 @@ class PlexDirectProxyTest
         // A plugin with a handler makes the host re-insert the server's handler, which then starts
         // after every managed bean; discovery does not depend on that order.
         String hash = newHash();
-        try (StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca, hash), false);
+        try (StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca.authority(), hash), false);
              GatehouseHarness gatehouse = gatehouse(plex.uri()).plugin(TestPlugin.handler("pass-through", Slot.ACCESS, new Handler.Wrapper())).start())
         {
             assertEquals(name(hash), gatehouse.gatehouse().defaultProxy().route().uri().getHost());
@@ -183,7 +172,7 @@ class PlexDirectProxyTest
         String renewed = newHash();
         try (LogCapture log = new LogCapture())
         {
-            StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca, first), false);
+            StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca.authority(), first), false);
             int port = plex.port();
             try (GatehouseHarness gatehouse = gatehouse(plex.uri()).start())
             {
@@ -192,7 +181,7 @@ class PlexDirectProxyTest
 
                 // Plex restarts with a new certificate on the same address.
                 plex.close();
-                plex = StandInUpstream.tls(plexCertificate(ca, renewed), false, port);
+                plex = StandInUpstream.tls(plexCertificate(ca.authority(), renewed), false, port);
                 // The first request fails its TLS handshake (the name no longer matches) and
                 // triggers a re-read of the certificate; the route then follows.
                 assertEquals(502, gatehouse.http1().GET(gatehouse.uri("/b")).getStatus());
@@ -233,7 +222,7 @@ class PlexDirectProxyTest
     {
         String hash = newHash();
         int port;
-        try (StandInUpstream probe = StandInUpstream.tls(plexCertificate(ca, hash), false))
+        try (StandInUpstream probe = StandInUpstream.tls(plexCertificate(ca.authority(), hash), false))
         {
             port = probe.port();
         }
@@ -242,7 +231,7 @@ class PlexDirectProxyTest
         {
             log.await("cannot read the certificate of 127.0.0.1:" + port, 5000);
             assertEquals(502, gatehouse.http1().GET(gatehouse.uri("/a")).getStatus());
-            try (StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca, hash), false, port))
+            try (StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca.authority(), hash), false, port))
             {
                 // Without a TLS failure to react to, the retry timer (30 s) would find it; a
                 // request that fails its handshake against the bare address triggers it at once.
@@ -258,7 +247,7 @@ class PlexDirectProxyTest
     void theSourceAddressIsTheConfiguredOne() throws Exception
     {
         String hash = newHash();
-        try (StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca, hash), false);
+        try (StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca.authority(), hash), false);
              GatehouseHarness gatehouse = gatehouse(plex.uri()).property("gatehouse.plex-direct.source-address", "127.0.0.2").start())
         {
             assertEquals(200, gatehouse.http1().GET(gatehouse.uri("/x")).getStatus());
@@ -290,7 +279,7 @@ class PlexDirectProxyTest
         String hash = newHash();
         String subtitles = "1\r\n00:00:01,000 --> 00:00:02,000\r\nHello\r\n";
         String raw = "HTTP/1.1 200 OK\r\nContent-Type: text/srt\r\nContent-Length: " + subtitles.length() + "\r\nContent-Length: " + subtitles.length() + "\r\n\r\n" + subtitles;
-        try (RawUpstream plex = new RawUpstream(plexCertificate(ca, hash), raw);
+        try (RawUpstream plex = new RawUpstream(plexCertificate(ca.authority(), hash), raw);
              GatehouseHarness gatehouse = gatehouse(URI.create("https://" + name(hash) + ":" + plex.port())).start())
         {
             for (var client : List.of(gatehouse.http1(), gatehouse.http2()))
@@ -312,7 +301,7 @@ class PlexDirectProxyTest
         try (RawUpstream plex = new RawUpstream(ca.issue("localhost", "localhost"), raw);
              GatehouseHarness gatehouse = GatehouseHarness.builder()
                  .upstream(URI.create("https://localhost:" + plex.port()))
-                 .property("gatehouse.upstream.trust-store", caPem.toString())
+                 .property("gatehouse.upstream.trust-store", ca.pem().toString())
                  .start())
         {
             assertEquals(502, gatehouse.http1().GET(gatehouse.uri("/library/streams/42")).getStatus());
@@ -326,7 +315,7 @@ class PlexDirectProxyTest
         String hash = newHash();
         String token = "SeCrEtToKeN" + newHash();
         try (LogCapture log = new LogCapture();
-             StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca, hash), false);
+             StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca.authority(), hash), false);
              GatehouseHarness gatehouse = gatehouse(plex.uri(name(newHash()))).start())
         {
             ContentResponse response = gatehouse.http1().newRequest(gatehouse.uri("/library/parts/1/file.mkv?X-Plex-Token=" + token + "&x=1"))
@@ -342,7 +331,7 @@ class PlexDirectProxyTest
     void xPlexHeadersAndQueryPassUntouched() throws Exception
     {
         String hash = newHash();
-        try (StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca, hash), false);
+        try (StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca.authority(), hash), false);
              GatehouseHarness gatehouse = gatehouse(plex.uri()).start())
         {
             ContentResponse response = gatehouse.http1().newRequest(gatehouse.uri("/library/sections?X-Plex-Token=t0k&X-Plex-Container-Size=50"))
@@ -362,7 +351,7 @@ class PlexDirectProxyTest
     {
         String hash = newHash();
         try (LogCapture log = new LogCapture();
-             StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca, hash), false).handler(new IdentityHandler());
+             StandInUpstream plex = StandInUpstream.tls(plexCertificate(ca.authority(), hash), false).handler(new IdentityHandler());
              GatehouseHarness gatehouse = gatehouse(plex.uri()).start())
         {
             String line = log.await("Plex Media Server at", 5000);
