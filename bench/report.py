@@ -21,13 +21,18 @@ METRICS = [
     ("p50_ms", "  latency p50, ms", False, "{:.2f}"),
     ("p99_ms", "  latency p99, ms", False, "{:.2f}"),
     ("cpu_us_per_request", "  CPU per request, µs (user+sys of the candidate)", False, "{:.1f}"),
+    ("wrk_jit_pct", "  JIT compiling, % of the CPU (keep-alive; JVMs only)", False, "{:.1f}"),
     ("h2_rps", "HTTP/2, 1 KiB, req/s (h2load)", True, "{:,.0f}"),
+    ("h2_jit_pct", "  JIT compiling, % of the CPU (HTTP/2; JVMs only)", False, "{:.1f}"),
     ("large_MBps", "256 MiB download, MB/s (curl, HTTP/1.1)", True, "{:,.0f}"),
     ("large_cpu_s_per_GB", "  CPU per GB downloaded, s (user+sys of the candidate)", False, "{:.2f}"),
+    ("large_jit_pct", "  JIT compiling, % of the CPU (download; JVMs only)", False, "{:.1f}"),
     ("tls_handshakes_per_s", "new TLS connections/s (full handshake + 1 GET)", True, "{:,.0f}"),
+    ("tls_jit_pct", "  JIT compiling, % of the CPU (new connections; JVMs only)", False, "{:.1f}"),
     ("ws_round_trips_per_s", "WebSocket echo, round trips/s (32 sockets, 128 B)", True, "{:,.0f}"),
     ("ws_p50_ms", "  round trip p50, ms", False, "{:.2f}"),
     ("ws_p99_ms", "  round trip p99, ms", False, "{:.2f}"),
+    ("ws_jit_pct", "  JIT compiling, % of the CPU (WebSocket; JVMs only)", False, "{:.1f}"),
     ("peak_rss_MiB", "peak RSS, MiB (VmHWM, summed over processes)", False, "{:,.0f}"),
     ("start_ms", "start to first proxied request, ms (restarts; Gatehouse: bin/gatehouse)", False, "{:,.0f}"),
     ("start_first_ms", "  Gatehouse's first start of a new base or configuration, ms (no start cache or class archive yet)", False, "{:,.0f}"),
@@ -132,6 +137,10 @@ def main():
           "so a ratio below 1 is better there).")
     print("WebSocket: the stand-in upstream relays /ws to a node echo server, so \"upstream direct\" includes that hop "
           "(nginx to the echo) and every candidate adds its own on top.")
+    if any(key[1].endswith("_jit_pct") for key in samples):
+        print("JIT compiling: the CPU time of the JVM's compiler threads during that measurement, as a share of the "
+              "candidate's; a JVM recompiles what a measurement runs that the ones before it did not, so a high "
+              "figure means that measurement included compiling, not only the steady state.")
     for candidate in candidates:
         for note in sorted(notes.get(candidate, ())):
             print("- {}: {}".format(TITLES[candidate], note))
