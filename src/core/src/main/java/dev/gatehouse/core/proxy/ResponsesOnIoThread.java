@@ -22,8 +22,10 @@ import org.eclipse.jetty.util.thread.Invocable.InvocationType;
  * CPU being context switches and wake-ups. Declaring the whole transport non-blocking
  * (session 14) made HTTP/1.1 clients 9% slower with one client selector and HTTP/2 clients 40%
  * slower; with two selectors HTTP/1.1 clients gained 8% and HTTP/2 clients still lost 23%
- * (session 16): an HTTP/2 client's many streams share one connection whose writes the upstream's
- * selector threads then serialise. So the choice is made per exchange: the proxy marks the
+ * (session 16). Profiled (session 17), the HTTP/2 loss is hand-offs, not the front connection's
+ * writes: three to four times the context switches per request, as Jetty's selectors pass their
+ * production to reserved threads and wake idle pool threads far more often. So the choice is made
+ * per exchange: the proxy marks the
  * requests of HTTP/1.x clients, and only when no handler in front of it may block (a response
  * written on a selector thread must never wait).</p>
  */
