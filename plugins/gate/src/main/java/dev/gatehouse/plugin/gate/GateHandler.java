@@ -186,7 +186,26 @@ public class GateHandler extends Handler.Wrapper
 
     private boolean allow(Exchange exchange, Rule rule, boolean inline) throws Exception
     {
-        Verdict verdict = exchange.verdict();
+        Verdict verdict = exchange.verdictWithoutWaiting();
+        if (verdict == null)
+        {
+            // The signing keys may have to be fetched first: this handler is non-blocking (Jetty
+            // may call it on an I/O thread), so the check goes where a thread may wait, once per
+            // token; the verified-token cache answers the token's next requests here.
+            getServer().getThreadPool().execute(() ->
+            {
+                try
+                {
+                    exchange.verdict();
+                    allow(exchange, rule, false);
+                }
+                catch (Throwable x)
+                {
+                    exchange.callback.failed(x);
+                }
+            });
+            return true;
+        }
         switch (verdict.outcome())
         {
             case VALID:
@@ -362,18 +381,28 @@ public class GateHandler extends Handler.Wrapper
         Verdict verdict()
         {
             if (verdict == null)
-                verdict = findAndVerify();
+                verdict = findAndVerify(true);
             return verdict;
         }
 
-        private Verdict findAndVerify()
+        /**
+         * @return the verdict, or {@code null} when it needs keys that may have to be fetched
+         */
+        Verdict verdictWithoutWaiting()
+        {
+            if (verdict == null)
+                verdict = findAndVerify(false);
+            return verdict;
+        }
+
+        private Verdict findAndVerify(boolean mayWait)
         {
             // Header first; a header that is present decides, even when it is bad: no fallback.
             List<String> assertions = request.getHeaders().getValuesList(IdentityHeaders.ASSERTION);
             if (assertions.size() > 1)
                 return Verdict.invalid("token-repeated");
             if (assertions.size() == 1)
-                return verify(assertions.get(0), "header");
+                return verify(assertions.get(0), "header", mayWait);
             if (config.isTokenCookie())
             {
                 List<String> values = new ArrayList<>();
@@ -385,22 +414,22 @@ public class GateHandler extends Handler.Wrapper
                 if (values.size() > 1)
                     return Verdict.invalid("token-repeated");
                 if (values.size() == 1)
-                    return verify(values.get(0), "cookie");
+                    return verify(values.get(0), "cookie", mayWait);
             }
             if (config.isTokenBearer())
             {
                 List<String> authorizations = request.getHeaders().getValuesList(HttpHeader.AUTHORIZATION);
                 if (authorizations.size() == 1 && authorizations.get(0).regionMatches(true, 0, "Bearer ", 0, 7))
-                    return verify(authorizations.get(0).substring(7), "bearer");
+                    return verify(authorizations.get(0).substring(7), "bearer", mayWait);
             }
             return Verdict.invalid("token-missing");
         }
 
-        private Verdict verify(String value, String source)
+        private Verdict verify(String value, String source, boolean mayWait)
         {
             token = value;
             tokenSource = source;
-            return verifier.verify(value);
+            return mayWait ? verifier.verify(value) : verifier.verifyWithoutWaiting(value);
         }
     }
 }

@@ -82,6 +82,30 @@ final class TokenVerifier
 
     Verdict verify(String token)
     {
+        return verify(token, true);
+    }
+
+    /**
+     * @return the verdict when it needs no key that may have to be fetched (a token too large,
+     * malformed or cached; any token when the keys are a local file), or {@code null}: then
+     * {@link #verify} it where a thread may wait
+     */
+    Verdict verifyWithoutWaiting(String token)
+    {
+        return verify(token, !keysMayWait());
+    }
+
+    /**
+     * @return whether a key lookup may wait for a fetch: keys from a URL are fetched when the cache
+     * expired, for an unknown {@code kid}, and at all when the start could not
+     */
+    boolean keysMayWait()
+    {
+        return config.getJwksFile() == null;
+    }
+
+    private Verdict verify(String token, boolean mayLookUpKeys)
+    {
         if (token.length() > config.getMaxTokenSize().toBytes())
             return Verdict.invalid("token-too-large");
         if (!isCompactJws(token))
@@ -99,6 +123,8 @@ final class TokenVerifier
                 return Verdict.invalid("token-expired");
             }
         }
+        if (!mayLookUpKeys)
+            return null;
         JWTClaimsSet claims;
         try
         {

@@ -87,6 +87,18 @@ public class GatehouseProxy extends ProxyHandler.Reverse
         this.upstreamHost = new HttpField(HttpHeader.HOST, upstreamAuthority());
     }
 
+    /**
+     * Never blocks the calling thread: the upstream request is sent, its address resolved and its
+     * body read asynchronously, and plugins' request customizers must not block
+     * ({@link UpstreamCustomizer}). Jetty's {@code ProxyHandler} keeps {@code Handler.Abstract}'s
+     * default ({@code BLOCKING}), which made every request go through a hand-off.
+     */
+    @Override
+    public InvocationType getInvocationType()
+    {
+        return InvocationType.NON_BLOCKING;
+    }
+
     public Route route()
     {
         return route;
