@@ -24,10 +24,10 @@ public final class Contributions
      * <p>A handler that may block a thread (a blocking read or write, waiting for a future or a
      * remote call) must say so, as Jetty's contract asks: return
      * {@code InvocationType.BLOCKING} from {@link Handler#getInvocationType()}. While every
-     * handler of an app is non-blocking (a {@code Handler.Wrapper}'s default), its requests are
-     * handled on the I/O thread that read them, and the responses of HTTP/1.1 clients are read
-     * from the upstream and written through the handlers' response wrappers on the upstream
-     * connection's I/O thread, with no hand-off. One handler declaring {@code BLOCKING} makes the
+     * handler of an app is non-blocking (a {@code Handler.Wrapper}'s default), a request a
+     * selector reads is handled on that selector's thread, and the responses of HTTP/1.1
+     * clients are read from the upstream and written through the handlers' response wrappers on
+     * the upstream connection's I/O thread, with no hand-off. One handler declaring {@code BLOCKING} makes the
      * app router hand each request of its app to a pool thread, and every response of its app goes
      * to a pool thread too. A handler that blocks only sometimes can stay non-blocking by handing
      * just that work to a pool thread and continuing from there, as the access gate does for a
