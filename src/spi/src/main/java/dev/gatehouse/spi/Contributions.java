@@ -27,11 +27,11 @@ public final class Contributions
      * handler of an app is non-blocking (a {@code Handler.Wrapper}'s default), a request a
      * selector reads is handled on that selector's thread, and the responses of HTTP/1.1
      * clients are read from the upstream and written through the handlers' response wrappers on
-     * the upstream connection's I/O thread, with no hand-off. One handler declaring {@code BLOCKING} makes the
-     * app router hand each request of its app to a pool thread, and every response of its app goes
-     * to a pool thread too. A handler that blocks only sometimes can stay non-blocking by handing
-     * just that work to a pool thread and continuing from there, as the access gate does for a
-     * token whose keys may have to be fetched.</p>
+     * the upstream connection's I/O thread, with no hand-off. One handler declaring
+     * {@code BLOCKING} makes the app router hand each request of its app to a pool thread, and
+     * every response of its app goes to a pool thread too. A handler that blocks only sometimes
+     * can stay non-blocking by handing just that work to a pool thread and continuing from there,
+     * as the access gate does for a token whose keys may have to be fetched.</p>
      */
     public static LinkedBindingBuilder<Handler.Wrapper> handler(Binder binder)
     {

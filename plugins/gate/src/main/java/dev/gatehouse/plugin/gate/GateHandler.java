@@ -155,7 +155,7 @@ public class GateHandler extends Handler.Wrapper
                         continue;
                     int next = i + 1;
                     plexTokens.check(token).whenComplete((accepted, failure) ->
-                        getServer().getThreadPool().execute(() -> resume(exchange, Boolean.TRUE.equals(accepted), next)));
+                        continueOnPool(exchange, () -> resume(exchange, Boolean.TRUE.equals(accepted), next)));
                     return true;
                 default:
                     throw new IllegalStateException(rule.action().name());
@@ -169,19 +169,36 @@ public class GateHandler extends Handler.Wrapper
         return allow(exchange, null, inline);
     }
 
-    private void resume(Exchange exchange, boolean accepted, int next)
+    private void resume(Exchange exchange, boolean accepted, int next) throws Exception
     {
-        try
+        if (accepted)
+            admit(exchange, "plex-token", null, false);
+        else
+            decide(exchange, next, false);
+    }
+
+    /**
+     * Goes on with a request on a pool thread, where waiting is allowed; a failure fails the request.
+     */
+    private void continueOnPool(Exchange exchange, Continuation continuation)
+    {
+        getServer().getThreadPool().execute(() ->
         {
-            if (accepted)
-                admit(exchange, "plex-token", null, false);
-            else
-                decide(exchange, next, false);
-        }
-        catch (Throwable x)
-        {
-            exchange.callback.failed(x);
-        }
+            try
+            {
+                continuation.run();
+            }
+            catch (Throwable x)
+            {
+                exchange.callback.failed(x);
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface Continuation
+    {
+        void run() throws Exception;
     }
 
     private boolean allow(Exchange exchange, Rule rule, boolean inline) throws Exception
@@ -192,17 +209,10 @@ public class GateHandler extends Handler.Wrapper
             // The signing keys may have to be fetched first: this handler is non-blocking (Jetty
             // may call it on an I/O thread), so the check goes where a thread may wait, once per
             // token; the verified-token cache answers the token's next requests here.
-            getServer().getThreadPool().execute(() ->
+            continueOnPool(exchange, () ->
             {
-                try
-                {
-                    exchange.verdict();
-                    allow(exchange, rule, false);
-                }
-                catch (Throwable x)
-                {
-                    exchange.callback.failed(x);
-                }
+                exchange.verdict();
+                allow(exchange, rule, false);
             });
             return true;
         }

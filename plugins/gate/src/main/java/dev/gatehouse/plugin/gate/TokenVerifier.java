@@ -99,7 +99,7 @@ final class TokenVerifier
      * @return whether a key lookup may wait for a fetch: keys from a URL are fetched when the cache
      * expired, for an unknown {@code kid}, and at all when the start could not
      */
-    boolean keysMayWait()
+    private boolean keysMayWait()
     {
         return config.getJwksFile() == null;
     }

@@ -11,6 +11,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 
 /**
  * One app: its host names, its plugin chain, WebSocket bridge and proxy to its upstream. The
@@ -29,6 +30,8 @@ public final class AppContext extends ContextHandler
     private final AtomicLong inFlight = new AtomicLong();
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private volatile boolean draining;
+    /** Its handlers' type, taken once started: the chain is linked once and never changes. */
+    private volatile InvocationType startedInvocationType;
 
     /**
      * @param appName the route name: {@code default} or the app file's base name
@@ -72,6 +75,31 @@ public final class AppContext extends ContextHandler
     public List<String> chainDescription()
     {
         return chainDescription;
+    }
+
+    @Override
+    protected void doStart() throws Exception
+    {
+        super.doStart();
+        startedInvocationType = super.getInvocationType();
+    }
+
+    @Override
+    protected void doStop() throws Exception
+    {
+        startedInvocationType = null;
+        super.doStop();
+    }
+
+    /**
+     * @return whether its handlers may block; asked by the {@link AppRouter} for every request, so
+     * answered without walking the chain once started
+     */
+    @Override
+    public InvocationType getInvocationType()
+    {
+        InvocationType started = startedInvocationType;
+        return started != null ? started : super.getInvocationType();
     }
 
     /**
