@@ -57,6 +57,7 @@ final class Listeners
         Set<HttpConfiguration> configurations = Collections.newSetFromMap(new IdentityHashMap<>());
         Set<SslContextFactory.Server> tlsContexts = Collections.newSetFromMap(new IdentityHashMap<>());
         RecordBatchingSslConnectionFactory.replaceIn(server.getConnectors());
+        NextRequestBySelector.replaceIn(server.getConnectors());
         FastCurves.apply(core.isTlsFastCurves());
         for (Connector connector : server.getConnectors())
         {
@@ -109,7 +110,7 @@ final class Listeners
             tunnel.getCustomizers().clear();
             tunnel.addCustomizer(new TunnelSchemeCustomizer());
             customizers.forEach(tunnel::addCustomizer);
-            ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(tunnel), new HTTP2CServerConnectionFactory(tunnel));
+            ServerConnector connector = new ServerConnector(server, new NextRequestBySelector(tunnel), new HTTP2CServerConnectionFactory(tunnel));
             connector.setName(TUNNEL_CONNECTOR_NAME);
             connector.setHost(core.getTunnelHost());
             connector.setPort(core.getTunnelPort());

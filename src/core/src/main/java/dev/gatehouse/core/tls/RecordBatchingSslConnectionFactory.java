@@ -2,8 +2,6 @@ package dev.gatehouse.core.tls;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.ArrayList;
-import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 
@@ -13,8 +11,6 @@ import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ssl.SslClientConnectionFactory;
 import org.eclipse.jetty.io.ssl.SslConnection;
-import org.eclipse.jetty.server.AbstractConnector;
-import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -37,23 +33,7 @@ public class RecordBatchingSslConnectionFactory extends SslConnectionFactory
      */
     public static void replaceIn(Connector... connectors)
     {
-        for (Connector connector : connectors)
-        {
-            if (!(connector instanceof AbstractConnector configurable))
-                continue;
-            List<ConnectionFactory> factories = new ArrayList<>(configurable.getConnectionFactories());
-            boolean replaced = false;
-            for (int i = 0; i < factories.size(); i++)
-            {
-                if (factories.get(i).getClass() == SslConnectionFactory.class)
-                {
-                    factories.set(i, copyOf((SslConnectionFactory)factories.get(i)));
-                    replaced = true;
-                }
-            }
-            if (replaced)
-                configurable.setConnectionFactories(factories);
-        }
+        ConnectionFactoryReplacement.replace(connectors, SslConnectionFactory.class, RecordBatchingSslConnectionFactory::copyOf);
     }
 
     private static RecordBatchingSslConnectionFactory copyOf(SslConnectionFactory jettys)
