@@ -32,6 +32,7 @@ import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ProcessorUtils;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.resource.Resource;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -62,7 +63,12 @@ final class Listeners
         for (Connector connector : server.getConnectors())
         {
             if (connector instanceof ServerConnector serverConnector)
+            {
                 serverConnector.setIdleTimeout(core.getClientIdleTimeout().toMillis());
+                if (serverConnector.getConnectionFactory(SslConnectionFactory.class) != null)
+                    LOG.info("HTTPS listener selectors: {}, on {} CPUs (jetty.ssl.selectors; bin/gatehouse sets one per CPU unless you do)",
+                        serverConnector.getSelectorManager().getSelectorCount(), ProcessorUtils.availableProcessors());
+            }
             for (ConnectionFactory factory : connector.getConnectionFactories())
             {
                 if (factory instanceof HttpConfiguration.ConnectionFactory http)

@@ -138,6 +138,45 @@ class LauncherIT
     }
 
     /** The base's listening port and upstream, in a start.d file of the test's own (replaced whole). */
+    /**
+     * The launcher gives the HTTPS listener one selector per CPU (Jetty's default is half the
+     * CPUs), unless a number was chosen on the command line or in start.d/.
+     */
+    @Test
+    void theHttpsListenerHasOneSelectorPerCpuUnlessANumberWasChosen() throws Exception
+    {
+        HttpClient client = DistributionIT.client(false);
+        try (StandInUpstream upstream = StandInUpstream.plain();
+             Distribution distribution = Distribution.fromTarball())
+        {
+            Path base = distribution.base();
+            int port = Distribution.freePort();
+            listenAndProxy(base, port, upstream);
+            Process nproc = new ProcessBuilder("nproc").start();
+            int cpus = Integer.parseInt(new String(nproc.getInputStream().readAllBytes()).trim());
+
+            Distribution.Running byDefault = distribution.launch();
+            assertTrue(byDefault.output().contains("HTTPS listener selectors: " + cpus + ", on "), byDefault.output());
+            assertServes(client, port);
+            byDefault.stop(Duration.ofSeconds(60));
+
+            Distribution.Running byArgument = distribution.launch("jetty.ssl.selectors=3");
+            assertTrue(byArgument.output().contains("HTTPS listener selectors: 3, on "), byArgument.output());
+            assertServes(client, port);
+            byArgument.stop(Duration.ofSeconds(60));
+
+            Files.writeString(base.resolve("start.d/zz-selectors.ini"), "# chosen\njetty.ssl.selectors=3\n");
+            Distribution.Running byStartD = distribution.launch();
+            assertTrue(byStartD.output().contains("HTTPS listener selectors: 3, on "), byStartD.output());
+            assertServes(client, port);
+            byStartD.stop(Duration.ofSeconds(60));
+        }
+        finally
+        {
+            client.stop();
+        }
+    }
+
     private static void listenAndProxy(Path base, int port, StandInUpstream upstream) throws Exception
     {
         Files.writeString(base.resolve("start.d/zz-launcher-test.ini"), "jetty.ssl.port=" + port + "\ngatehouse.upstream=" + upstream.uri() + "\n");
