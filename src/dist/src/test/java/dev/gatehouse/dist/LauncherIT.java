@@ -137,7 +137,6 @@ class LauncherIT
         }
     }
 
-    /** The base's listening port and upstream, in a start.d file of the test's own (replaced whole). */
     /**
      * The launcher gives the HTTPS listener one selector per CPU (Jetty's default is half the
      * CPUs), unless a number was chosen on the command line or in start.d/.
@@ -177,6 +176,7 @@ class LauncherIT
         }
     }
 
+    /** The base's listening port and upstream, in a start.d file of the test's own (replaced whole). */
     private static void listenAndProxy(Path base, int port, StandInUpstream upstream) throws Exception
     {
         Files.writeString(base.resolve("start.d/zz-launcher-test.ini"), "jetty.ssl.port=" + port + "\ngatehouse.upstream=" + upstream.uri() + "\n");
