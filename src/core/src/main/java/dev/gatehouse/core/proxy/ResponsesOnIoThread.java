@@ -6,6 +6,7 @@ import java.util.Map;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
 import org.eclipse.jetty.client.transport.HttpExchange;
+import org.eclipse.jetty.client.transport.internal.HttpChannelOverHTTP;
 import org.eclipse.jetty.client.transport.internal.HttpConnectionOverHTTP;
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.Connection;
@@ -94,6 +95,12 @@ final class ResponsesOnIoThread
         UpstreamConnection(EndPoint endPoint, Map<String, Object> context)
         {
             super(endPoint, context);
+        }
+
+        @Override
+        protected HttpChannelOverHTTP newHttpChannel()
+        {
+            return new NextResponseBySelector(this);
         }
 
         @Override

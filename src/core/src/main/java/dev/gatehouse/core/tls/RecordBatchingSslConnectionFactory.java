@@ -97,21 +97,24 @@ public class RecordBatchingSslConnectionFactory extends SslConnectionFactory
     /** A client connector whose TLS connections are {@link RecordBatchingSslConnection}s. */
     public static ClientConnector newClientConnector()
     {
-        return new ClientConnector()
+        return new BatchingClientConnector();
+    }
+
+    /** See {@link #newClientConnector()}; a class of its own so that tests can watch its sockets. */
+    public static class BatchingClientConnector extends ClientConnector
+    {
+        @Override
+        public ClientConnectionFactory newSslClientConnectionFactory(SslContextFactory.Client sslContextFactory, ClientConnectionFactory connectionFactory)
         {
-            @Override
-            public ClientConnectionFactory newSslClientConnectionFactory(SslContextFactory.Client sslContextFactory, ClientConnectionFactory connectionFactory)
+            SslContextFactory.Client ssl = sslContextFactory == null ? getSslContextFactory() : sslContextFactory;
+            return new SslClientConnectionFactory(ssl, getByteBufferPool(), getExecutor(), connectionFactory)
             {
-                SslContextFactory.Client ssl = sslContextFactory == null ? getSslContextFactory() : sslContextFactory;
-                return new SslClientConnectionFactory(ssl, getByteBufferPool(), getExecutor(), connectionFactory)
+                @Override
+                protected SslConnection newSslConnection(EndPoint endPoint, SSLEngine engine)
                 {
-                    @Override
-                    protected SslConnection newSslConnection(EndPoint endPoint, SSLEngine engine)
-                    {
-                        return new RecordBatchingSslConnection(getByteBufferPool(), getExecutor(), getSslContextFactory(), endPoint, engine);
-                    }
-                };
-            }
-        };
+                    return new RecordBatchingSslConnection(getByteBufferPool(), getExecutor(), getSslContextFactory(), endPoint, engine);
+                }
+            };
+        }
     }
 }
