@@ -29,6 +29,9 @@ import org.eclipse.jetty.util.thread.Invocable.InvocationType;
  * per exchange: the proxy marks the
  * requests of HTTP/1.x clients, and only when no handler in front of it may block (a response
  * written on a selector thread must never wait).</p>
+ *
+ * <p>Whoever runs a response, the connection then awaits the next one by its selector
+ * ({@link NextResponseBySelector}, its channel).</p>
  */
 final class ResponsesOnIoThread
 {
