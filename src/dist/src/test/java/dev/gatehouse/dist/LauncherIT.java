@@ -154,26 +154,24 @@ class LauncherIT
             Process nproc = new ProcessBuilder("nproc").start();
             int cpus = Integer.parseInt(new String(nproc.getInputStream().readAllBytes()).trim());
 
-            Distribution.Running byDefault = distribution.launch();
-            assertTrue(byDefault.output().contains("HTTPS listener selectors: " + cpus + ", on "), byDefault.output());
-            assertServes(client, port);
-            byDefault.stop(Duration.ofSeconds(60));
-
-            Distribution.Running byArgument = distribution.launch("jetty.ssl.selectors=3");
-            assertTrue(byArgument.output().contains("HTTPS listener selectors: 3, on "), byArgument.output());
-            assertServes(client, port);
-            byArgument.stop(Duration.ofSeconds(60));
-
+            assertLaunchesWithSelectors(distribution, client, port, cpus);
+            assertLaunchesWithSelectors(distribution, client, port, 3, "jetty.ssl.selectors=3");
             Files.writeString(base.resolve("start.d/zz-selectors.ini"), "# chosen\njetty.ssl.selectors=3\n");
-            Distribution.Running byStartD = distribution.launch();
-            assertTrue(byStartD.output().contains("HTTPS listener selectors: 3, on "), byStartD.output());
-            assertServes(client, port);
-            byStartD.stop(Duration.ofSeconds(60));
+            assertLaunchesWithSelectors(distribution, client, port, 3);
         }
         finally
         {
             client.stop();
         }
+    }
+
+    /** Launches with these arguments, checks the listener's selectors in the log and a proxied request, stops. */
+    private static void assertLaunchesWithSelectors(Distribution distribution, HttpClient client, int port, int selectors, String... arguments) throws Exception
+    {
+        Distribution.Running running = distribution.launch(arguments);
+        assertTrue(running.output().contains("HTTPS listener selectors: " + selectors + ", on "), running.output());
+        assertServes(client, port);
+        running.stop(Duration.ofSeconds(60));
     }
 
     /** The base's listening port and upstream, in a start.d file of the test's own (replaced whole). */

@@ -787,7 +787,7 @@ class RecordBatchingSslConnectionTest
 
     private HttpClient batchingClient(int responseBufferSize) throws Exception
     {
-        ClientConnector clientConnector = RecordBatchingSslConnectionFactory.newClientConnector();
+        ClientConnector clientConnector = new RecordBatchingSslConnectionFactory.BatchingClientConnector();
         SslContextFactory.Client clientTls = new SslContextFactory.Client();
         clientTls.setTrustStore(AUTHORITY.trustStore());
         clientConnector.setSslContextFactory(clientTls);

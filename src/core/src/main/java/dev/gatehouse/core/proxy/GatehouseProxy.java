@@ -177,7 +177,7 @@ public class GatehouseProxy extends ProxyHandler.Reverse
     @Override
     protected HttpClient newHttpClient()
     {
-        ClientConnector connector = RecordBatchingSslConnectionFactory.newClientConnector();
+        ClientConnector connector = new RecordBatchingSslConnectionFactory.BatchingClientConnector();
         connector.setSslContextFactory(upstreamTls);
         connector.setConnectTimeout(config.getUpstreamConnectTimeout());
         connector.setIdleTimeout(config.getUpstreamIdleTimeout());

@@ -17,7 +17,7 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * Jetty's TLS connection factory, making {@link RecordBatchingSslConnection}s; and the same for
- * the upstream client ({@link #newClientConnector()}).
+ * the upstream client ({@link BatchingClientConnector}).
  */
 public class RecordBatchingSslConnectionFactory extends SslConnectionFactory
 {
@@ -94,13 +94,10 @@ public class RecordBatchingSslConnectionFactory extends SslConnectionFactory
         return new RecordBatchingSslConnection(connector.getByteBufferPool(), connector.getExecutor(), getSslContextFactory(), endPoint, engine);
     }
 
-    /** A client connector whose TLS connections are {@link RecordBatchingSslConnection}s. */
-    public static ClientConnector newClientConnector()
-    {
-        return new BatchingClientConnector();
-    }
-
-    /** See {@link #newClientConnector()}; a class of its own so that tests can watch its sockets. */
+    /**
+     * A client connector whose TLS connections are {@link RecordBatchingSslConnection}s; a class
+     * (not final) so that tests can watch its sockets.
+     */
     public static class BatchingClientConnector extends ClientConnector
     {
         @Override
