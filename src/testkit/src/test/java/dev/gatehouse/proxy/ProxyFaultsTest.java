@@ -6,12 +6,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.gatehouse.spi.Contributions;
+import dev.gatehouse.spi.Slot;
+import dev.gatehouse.spi.Upstream;
+import dev.gatehouse.spi.UpstreamCustomizer;
 import dev.gatehouse.testkit.GatehouseHarness;
 import dev.gatehouse.testkit.StandInUpstream;
 import dev.gatehouse.testkit.TestCertificates;
+import dev.gatehouse.testkit.TestPlugin;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -111,6 +118,68 @@ class ProxyFaultsTest
 
             // An upstream that answers within the timeout is not cut, on the same connection pool.
             assertEquals(200, gatehouse.http1().newRequest(gatehouse.uri("/stall/200")).timeout(20, TimeUnit.SECONDS).send().getStatus());
+        }
+    }
+
+    @Test
+    void aRequestOnAReusedConnectionGetsItsOwnDeadline() throws Exception
+    {
+        // One upstream connection: a quick request leaves the connection's timer a wake-up at its
+        // deadline; a stalled request sent 600 ms later is answered 504 a timeout after its own
+        // start, not at that wake-up.
+        try (StandInUpstream upstream = StandInUpstream.plain();
+             GatehouseHarness gatehouse = GatehouseHarness.builder()
+                 .upstream(upstream.uri())
+                 .property("gatehouse.upstream.response-timeout", "1s")
+                 .start())
+        {
+            HttpClient client = gatehouse.http1();
+            assertEquals(200, client.newRequest(gatehouse.uri("/stall/10")).timeout(20, TimeUnit.SECONDS).send().getStatus());
+            Thread.sleep(600);
+            long start = System.nanoTime();
+            ContentResponse response = client.newRequest(gatehouse.uri("/stall/5000")).timeout(20, TimeUnit.SECONDS).send();
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(504, response.getStatus());
+            assertTrue(millis >= 900 && millis < 4000, "took " + millis + " ms for a 1 s timeout");
+            assertEquals(1, upstream.requests().stream().map(StandInUpstream.RecordedRequest::connection).distinct().count(), "upstream connections used");
+        }
+    }
+
+    @Test
+    void theResponseTimeoutAsksTheSchedulerForAboutOneWakeUpPerConnectionNotOnePerRequest() throws Exception
+    {
+        // A task per request costs the scheduler's lock and, whenever its queue is empty (one
+        // client at a time), a wake-up of its thread.
+        AtomicInteger scheduled = new AtomicInteger();
+        UpstreamCustomizer countingScheduler = new UpstreamCustomizer()
+        {
+            @Override
+            public void customizeClient(Upstream upstream, HttpClient client)
+            {
+                client.setScheduler(new ScheduledExecutorScheduler("counting-scheduler", false)
+                {
+                    @Override
+                    public Task schedule(Runnable task, long delay, TimeUnit unit)
+                    {
+                        scheduled.incrementAndGet();
+                        return super.schedule(task, delay, unit);
+                    }
+                });
+            }
+        };
+        try (StandInUpstream upstream = StandInUpstream.plain();
+             GatehouseHarness gatehouse = GatehouseHarness.builder()
+                 .upstream(upstream.uri())
+                 .plugin(TestPlugin.of("counting-scheduler", Slot.USER, binder -> Contributions.upstreamCustomizers(binder).addBinding().toInstance(countingScheduler)))
+                 .start())
+        {
+            HttpClient client = gatehouse.http1();
+            assertEquals(200, client.newRequest(gatehouse.uri("/stall/10")).timeout(20, TimeUnit.SECONDS).send().getStatus());
+            int afterTheFirst = scheduled.get();
+            for (int i = 0; i < 30; i++)
+                assertEquals(200, client.newRequest(gatehouse.uri("/stall/1")).timeout(20, TimeUnit.SECONDS).send().getStatus());
+            assertEquals(1, upstream.requests().stream().map(StandInUpstream.RecordedRequest::connection).distinct().count(), "upstream connections used");
+            assertTrue(scheduled.get() - afterTheFirst < 3, (scheduled.get() - afterTheFirst) + " scheduler tasks for 30 requests on one connection");
         }
     }
 

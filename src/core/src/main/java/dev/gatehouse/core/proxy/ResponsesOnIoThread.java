@@ -12,6 +12,7 @@ import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.util.thread.Invocable.InvocationType;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * HTTP/1.1 upstream connections that read a response on their selector's thread when the request
@@ -95,9 +96,29 @@ final class ResponsesOnIoThread
      */
     static final class UpstreamConnection extends HttpConnectionOverHTTP
     {
+        // Made by the first exchange that needs it; exchanges on one connection follow each other.
+        private volatile ResponseStartTimeout.Timer responseStartTimer;
+
         UpstreamConnection(EndPoint endPoint, Map<String, Object> context)
         {
             super(endPoint, context);
+        }
+
+        ResponseStartTimeout.Timer responseStartTimer(Scheduler scheduler)
+        {
+            ResponseStartTimeout.Timer timer = responseStartTimer;
+            if (timer == null)
+                responseStartTimer = timer = new ResponseStartTimeout.Timer(scheduler);
+            return timer;
+        }
+
+        @Override
+        public void onClose(Throwable cause)
+        {
+            super.onClose(cause);
+            ResponseStartTimeout.Timer timer = responseStartTimer;
+            if (timer != null)
+                timer.destroy();
         }
 
         @Override
