@@ -57,7 +57,7 @@ final class ResponseStartTimeout
         Object waiting;
         if (request.getConnection() instanceof ResponsesOnIoThread.UpstreamConnection connection)
         {
-            Timer timer = connection.responseStartTimer(scheduler);
+            Timer timer = connection.responseStartTimer();
             timer.start(this);
             waiting = timer;
         }

@@ -12,7 +12,6 @@ import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.util.thread.Invocable.InvocationType;
-import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * HTTP/1.1 upstream connections that read a response on their selector's thread when the request
@@ -32,7 +31,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * written on a selector thread must never wait).</p>
  *
  * <p>Whoever runs a response, the connection then awaits the next one by its selector
- * ({@link NextResponseBySelector}, its channel).</p>
+ * ({@link NextResponseBySelector}, its channel). Each connection also holds the timer of the
+ * request waiting for its response ({@link ResponseStartTimeout}).</p>
  */
 final class ResponsesOnIoThread
 {
@@ -96,29 +96,27 @@ final class ResponsesOnIoThread
      */
     static final class UpstreamConnection extends HttpConnectionOverHTTP
     {
-        // Made by the first exchange that needs it; exchanges on one connection follow each other.
-        private volatile ResponseStartTimeout.Timer responseStartTimer;
+        private final ResponseStartTimeout.Timer responseStartTimer;
 
         UpstreamConnection(EndPoint endPoint, Map<String, Object> context)
         {
             super(endPoint, context);
+            responseStartTimer = new ResponseStartTimeout.Timer(getHttpDestination().getHttpClient().getScheduler());
         }
 
-        ResponseStartTimeout.Timer responseStartTimer(Scheduler scheduler)
+        /**
+         * @return the timer of the request waiting for its response here (one at a time)
+         */
+        ResponseStartTimeout.Timer responseStartTimer()
         {
-            ResponseStartTimeout.Timer timer = responseStartTimer;
-            if (timer == null)
-                responseStartTimer = timer = new ResponseStartTimeout.Timer(scheduler);
-            return timer;
+            return responseStartTimer;
         }
 
         @Override
         public void onClose(Throwable cause)
         {
             super.onClose(cause);
-            ResponseStartTimeout.Timer timer = responseStartTimer;
-            if (timer != null)
-                timer.destroy();
+            responseStartTimer.destroy();
         }
 
         @Override
